@@ -1,0 +1,61 @@
+/* zoolens: one executable, one subcommand per job (design §7). */
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zl_comm.h"
+#include "zl_jobs.h"
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv, MPI_Comm comm);
+  const char *summary;
+} zl_command;
+
+static const zl_command commands[] = {
+    {"import", zl_cmd_import, "convert a Small CNN Zoo directory into a zoo file"},
+    {"info", zl_cmd_info, "validate a zoo file and print what is inside"},
+    {"synth", zl_cmd_synth, "write a synthetic zoo with a planted accuracy signal"},
+    {"analyze", zl_cmd_analyze, "predict accuracy from weights: cross-validated R² and Kendall tau"},
+};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: zoolens <command> [options]   (under mpirun/srun, or alone for 1 rank)\n\n"
+             "commands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\n'zoolens <command> --help' describes a command; 'zoolens --version' prints versions.\n");
+}
+
+int main(int argc, char **argv) {
+  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+    fprintf(stderr, "zoolens: MPI_Init failed\n");
+    return 1;
+  }
+  int rank = 0, rc = 0;
+  if (zl_comm_init()) {
+    fprintf(stderr, "zoolens: %s\n", zl_error_message());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  rank = zl_comm_rank(MPI_COMM_WORLD);
+  if (argc < 2) {
+    if (rank == 0) usage(stderr);
+    rc = 2;
+  } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    if (rank == 0) usage(stdout);
+  } else if (!strcmp(argv[1], "--version")) {
+    if (rank == 0) zl_print_versions();
+  } else {
+    const zl_command *c = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+      if (!strcmp(argv[1], commands[i].name)) c = &commands[i];
+    if (!c) {
+      if (rank == 0) fprintf(stderr, "zoolens: unknown command '%s' (see zoolens --help)\n", argv[1]);
+      rc = 2;
+    } else {
+      rc = c->run(argc - 1, argv + 1, MPI_COMM_WORLD);
+    }
+  }
+  MPI_Finalize();
+  return rc;
+}

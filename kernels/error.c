@@ -1,0 +1,52 @@
+#include "zl_error.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char zl_msg[ZL_ERROR_MAX];
+static char zl_where[256];
+
+int zl_error_set(int code, const char *src_file, int src_line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(zl_msg, sizeof zl_msg, fmt, ap);
+  va_end(ap);
+  const char *base = strrchr(src_file, '/');
+  snprintf(zl_where, sizeof zl_where, "%s:%d", base ? base + 1 : src_file, src_line);
+  return code ? code : ZL_ERR_RUNTIME;
+}
+
+const char *zl_error_message(void) {
+  return zl_msg;
+}
+
+const char *zl_error_where(void) {
+  return zl_where;
+}
+
+void zl_error_replace(const char *msg) {
+  snprintf(zl_msg, sizeof zl_msg, "%s", msg);
+}
+
+void zl_error_clear(void) {
+  zl_msg[0] = '\0';
+  zl_where[0] = '\0';
+}
+
+static void *checked(void *p, size_t n, size_t size, const char *what) {
+  if (!p && n && size)
+    ZL_ERR(ZL_ERR_RUNTIME, "%s: out of memory allocating %zu x %zu bytes", what, n, size);
+  return p;
+}
+
+void *zl_malloc(size_t n, size_t size, const char *what) {
+  if (size && n > SIZE_MAX / size) return checked(NULL, n, size, what);
+  return checked(malloc(n * size ? n * size : 1), n, size, what);
+}
+
+void *zl_calloc(size_t n, size_t size, const char *what) {
+  return checked(calloc(n ? n : 1, size ? size : 1), n, size, what);
+}

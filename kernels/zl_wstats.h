@@ -1,0 +1,29 @@
+/* W-stats features (paper-protocol.md): per tensor, the 0/25/50/75/100th percentiles with linear
+ * interpolation (numpy's default), the spread (population std by default) and the mean. */
+#ifndef ZL_WSTATS_H
+#define ZL_WSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZL_WSTATS_PER_TENSOR 7
+
+typedef enum {
+  ZL_SPREAD_STD = 0,     /* population standard deviation (ddof 0): the paper */
+  ZL_SPREAD_VARIANCE = 1 /* unbiased variance (ddof 1): NFN's StatNN variant */
+} zl_spread;
+
+/* Quantiles q[0..nq) (each in [0,1], ascending) of x[0..n) by selection, linear interpolation
+ * h = (n-1) q as numpy's default. scratch holds n floats. n > 0. Not collective. */
+void zl_quantiles(const float *x, size_t n, const double *q, int nq, float *scratch, double *out);
+
+/* W-stats of one network row: for tensor t (offset[t], size[t] into row), writes
+ * out[7t + 0..4] = percentiles 0,25,50,75,100, out[7t+5] = spread, out[7t+6] = mean.
+ * scratch holds max(size) floats. Mean and spread are accumulated in double (two-pass). */
+void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
+                   zl_spread spread, float *scratch, double *out);
+
+/* 1 when every x[i] is finite. */
+int zl_all_finite(const float *x, size_t n);
+
+#endif

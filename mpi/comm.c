@@ -1,0 +1,61 @@
+#include "zl_comm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int zl_mpi_error(int mpi_rc, const char *call, const char *src_file, int src_line) {
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  if (MPI_Error_string(mpi_rc, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "code %d", mpi_rc);
+  return zl_error_set(ZL_ERR_RUNTIME, src_file, src_line, "MPI: %s failed: %s", call, text);
+}
+
+int zl_comm_init(void) {
+  ZL_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+  return 0;
+}
+
+int zl_comm_rank(MPI_Comm comm) {
+  int r = 0;
+  if (MPI_Comm_rank(comm, &r) != MPI_SUCCESS) return 0;
+  return r;
+}
+
+int zl_comm_size(MPI_Comm comm) {
+  int s = 1;
+  if (MPI_Comm_size(comm, &s) != MPI_SUCCESS) return 1;
+  return s;
+}
+
+int zl_comm_agree(MPI_Comm comm, int rc) {
+  int size = zl_comm_size(comm), rank = zl_comm_rank(comm);
+  /* MINLOC over (failed ? rank : size) finds the lowest failing rank; its code rides along. */
+  int in[2] = {rc ? rank : size, rc}, out[2];
+  int mrc = MPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm);
+  if (mrc != MPI_SUCCESS) {
+    /* Agreement itself failed: no collective can be trusted any more. */
+    zl_mpi_error(mrc, "MPI_Allreduce(status)", __FILE__, __LINE__);
+    fprintf(stderr, "zoolens: %s\n", zl_error_message());
+    MPI_Abort(comm, ZL_ERR_RUNTIME);
+  }
+  if (out[0] == size) return 0;
+  int failing = out[0];
+  int code = out[1];
+  char msg[ZL_ERROR_MAX];
+  snprintf(msg, sizeof msg, "%s", zl_error_message());
+  mrc = MPI_Bcast(msg, ZL_ERROR_MAX, MPI_CHAR, failing, comm);
+  if (mrc != MPI_SUCCESS) {
+    zl_mpi_error(mrc, "MPI_Bcast(error message)", __FILE__, __LINE__);
+    fprintf(stderr, "zoolens: %s\n", zl_error_message());
+    MPI_Abort(comm, ZL_ERR_RUNTIME);
+  }
+  msg[ZL_ERROR_MAX - 1] = '\0';
+  if (size > 1 && !strstr(msg, " (rank ")) {
+    char tagged[ZL_ERROR_MAX];
+    snprintf(tagged, sizeof tagged, "%.*s (rank %d)", ZL_ERROR_MAX - 16, msg, failing);
+    zl_error_replace(tagged);
+  } else {
+    zl_error_replace(msg);
+  }
+  return code;
+}

@@ -1,0 +1,33 @@
+/* Collective error agreement and checked MPI calls. */
+#ifndef ZL_COMM_H
+#define ZL_COMM_H
+
+#include <mpi.h>
+
+#include "zl_error.h"
+
+/* Records an MPI error (with MPI_Error_string) for the failed call text. Not collective. */
+int zl_mpi_error(int mpi_rc, const char *call, const char *src_file, int src_line);
+
+/* Checks an MPI call; on failure records the error and returns ZL_ERR_RUNTIME from the caller.
+ * Communicators must use MPI_ERRORS_RETURN (zl_comm_init sets it on MPI_COMM_WORLD). */
+#define ZL_MPI(call)                                                                               \
+  do {                                                                                             \
+    int zl_mrc_ = (call);                                                                          \
+    if (zl_mrc_ != MPI_SUCCESS) return zl_mpi_error(zl_mrc_, #call, __FILE__, __LINE__);           \
+  } while (0)
+
+/* Agrees on the status of a phase: every rank passes its own rc; every rank returns the same
+ * value, the rc of the lowest failing rank (0 when all succeeded), and that rank's message becomes
+ * the recorded error everywhere, suffixed with " (rank R)" when the communicator has more than one
+ * rank. Collective. */
+int zl_comm_agree(MPI_Comm comm, int rc);
+
+/* Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD. Not collective. */
+int zl_comm_init(void);
+
+/* Rank and size of comm (MPI errors are fatal there only in theory: both are checked). */
+int zl_comm_rank(MPI_Comm comm);
+int zl_comm_size(MPI_Comm comm);
+
+#endif

@@ -1,0 +1,116 @@
+/* The zoo file (design §2): an HDF5 file, format "zoolens-zoo" version 1, read and written with
+ * parallel HDF5. Every function taking a zl_zoo is collective over the communicator the zoo was
+ * opened on unless it says otherwise; every rank must make the same calls in the same order (a
+ * rank with nothing to read or write passes n = 0). */
+#ifndef ZL_ZOO_H
+#define ZL_ZOO_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#define ZL_ZOO_FORMAT         "zoolens-zoo"
+#define ZL_ZOO_FORMAT_VERSION 1
+
+typedef struct zl_zoo_s *zl_zoo;
+
+typedef enum { ZL_TENSOR_KERNEL = 0, ZL_TENSOR_BIAS = 1 } zl_tensor_kind;
+
+/* One tensor of the flattened parameter row (a row of /layout). */
+typedef struct {
+  char name[128];
+  int64_t offset; /* first column in a weights row */
+  int64_t size;   /* number of parameters */
+  char shape[64]; /* e.g. "(3, 3, 1, 16)" as in the released layout.csv */
+  zl_tensor_kind kind;
+} zl_tensor;
+
+typedef enum { ZL_F64 = 0, ZL_I64 = 1, ZL_I32 = 2 } zl_dtype;
+
+/* What a new zoo file holds. */
+typedef struct {
+  const char *dataset;      /* mnist, fashion_mnist, cifar10_gs, svhn_gs, or any name */
+  const char *architecture; /* cnn, mlp, or any name */
+  int64_t n_rows;           /* N networks (checkpoints) */
+  int64_t n_params;         /* P */
+  int n_tensors;
+  const zl_tensor *tensors; /* must tile [0, P) in order */
+} zl_zoo_spec;
+
+/* The per-row columns every zoo has, besides /hparams/<name>. */
+#define ZL_COL_TEST_ACCURACY  "metrics/test_accuracy"
+#define ZL_COL_TRAIN_ACCURACY "metrics/train_accuracy"
+#define ZL_COL_TEST_LOSS      "metrics/test_loss"
+#define ZL_COL_TRAIN_LOSS     "metrics/train_loss"
+#define ZL_COL_RUN_ID         "runs/run_id"
+#define ZL_COL_EPOCH          "runs/epoch"
+
+/* Creates a zoo at "<path>.part" with all fixed datasets sized for spec (weights chunked by rows,
+ * metrics and run columns NaN/0 filled). Nothing is visible at `path` until zl_zoo_commit.
+ * Collective. */
+int zl_zoo_create(MPI_Comm comm, const char *path, const zl_zoo_spec *spec, zl_zoo *zoo);
+
+/* Reopens an unfinished "<path>.part" written by zl_zoo_create, for writing (to resume). Validates
+ * it like zl_zoo_open. Collective. */
+int zl_zoo_reopen_part(MPI_Comm comm, const char *path, zl_zoo *zoo);
+
+/* Opens an existing zoo read-only and validates format, format_version, shapes and layout; every
+ * error names the file and the dataset. Collective. */
+int zl_zoo_open(MPI_Comm comm, const char *path, zl_zoo *zoo);
+
+/* Flushes, closes and renames "<path>.part" to path (rank 0, after every rank closed). Sets *zoo
+ * to NULL. Collective. */
+int zl_zoo_commit(zl_zoo *zoo);
+
+/* Closes without committing (a created zoo stays at "<path>.part"). Safe on NULL. Collective. */
+void zl_zoo_destroy(zl_zoo *zoo);
+
+/* Not collective: */
+const char *zl_zoo_path(zl_zoo zoo);
+const char *zl_zoo_dataset(zl_zoo zoo);
+const char *zl_zoo_architecture(zl_zoo zoo);
+int64_t zl_zoo_n_rows(zl_zoo zoo);
+int64_t zl_zoo_n_params(zl_zoo zoo);
+int zl_zoo_n_tensors(zl_zoo zoo);
+const zl_tensor *zl_zoo_tensor(zl_zoo zoo, int i);
+
+/* Reads rows [row0, row0 + n) of /weights into buf (n * P floats, row-major). Collective: each rank
+ * passes its own range; n may be 0. */
+int zl_zoo_read_weights(zl_zoo zoo, int64_t row0, int64_t n, float *buf);
+
+/* Reads the rows listed in rows[0..n) (ascending) into buf; consecutive rows are coalesced into one
+ * hyperslab. Collective. */
+int zl_zoo_read_weight_rows(zl_zoo zoo, const int64_t *rows, int64_t n, float *buf);
+
+/* Writes rows [row0, row0 + n) of /weights. Collective. */
+int zl_zoo_write_weights(zl_zoo zoo, int64_t row0, int64_t n, const float *buf);
+
+/* Reads/writes elements [row0, row0 + n) of a per-row column ("metrics/test_accuracy",
+ * "runs/run_id", "hparams/<name>", …) converting to/from dtype. Collective. */
+int zl_zoo_read_column(zl_zoo zoo, const char *column, zl_dtype dtype, int64_t row0, int64_t n,
+                       void *buf);
+int zl_zoo_write_column(zl_zoo zoo, const char *column, zl_dtype dtype, int64_t row0, int64_t n,
+                        const void *buf);
+
+/* Adds /hparams/<name>: numeric (float64, labels NULL) or categorical (int32 codes, n_labels names
+ * stored in the attribute "labels"). Collective, on a created or reopened zoo. */
+int zl_zoo_add_hparam(zl_zoo zoo, const char *name, const char *const *labels, int n_labels);
+
+/* Adds a per-row or per-run string dataset (e.g. "runs/name", "runs/checkpoint") of n strings,
+ * written by rank 0. Collective. */
+int zl_zoo_write_strings(zl_zoo zoo, const char *dataset, const char *const *s, int64_t n);
+
+/* Number of /hparams entries, the i-th name (sorted), and for a categorical one its labels
+ * (*n_labels = 0 for numeric). Strings stay owned by the zoo. Not collective. */
+int zl_zoo_n_hparams(zl_zoo zoo);
+const char *zl_zoo_hparam_name(zl_zoo zoo, int i);
+const char *const *zl_zoo_hparam_labels(zl_zoo zoo, int i, int *n_labels);
+
+/* Reads a string dataset into a NULL-terminated array of n strings (free with zl_strings_free).
+ * Collective (every rank receives them). */
+int zl_zoo_read_strings(zl_zoo zoo, const char *dataset, char ***s, int64_t *n);
+void zl_strings_free(char **s, int64_t n);
+
+/* Bytes of weights per collective read block that keep memory per rank bounded. */
+int64_t zl_zoo_block_rows(zl_zoo zoo, int64_t max_bytes);
+
+#endif
