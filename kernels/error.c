@@ -44,7 +44,8 @@ static void *checked(void *p, size_t n, size_t size, const char *what) {
 
 void *zl_malloc(size_t n, size_t size, const char *what) {
   if (size && n > SIZE_MAX / size) return checked(NULL, n, size, what);
-  return checked(malloc(n * size ? n * size : 1), n, size, what);
+  size_t bytes = n * size;
+  return checked(malloc(bytes ? bytes : 1), n, size, what);
 }
 
 void *zl_calloc(size_t n, size_t size, const char *what) {

@@ -1,0 +1,387 @@
+#include "zl_ridge.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scalapack.h"
+#include "zl_comm.h"
+
+/* Block size of the 2-D block-cyclic layout: large enough for PBLAS to run at DGEMM speed, small
+ * enough to spread a Gram of a few hundred features over the grid. */
+#define ZL_NB 64
+
+struct zl_cvridge_s {
+  MPI_Comm comm;
+  int rank, size;
+  int F, F2, K; /* features, augmented width F + 2 ([x, 1, y]), folds */
+  int handle;   /* BLACS system handle of comm */
+  int ctxt_col; /* size × 1 grid: rank r holds rows block r of the per-fold source matrix */
+  int ctxt;     /* nprow × npcol grid for the Grams and solves */
+  int nprow, npcol, myrow, mycol;
+  int desc_g[9], desc_r[9];
+  int g_mloc, g_nloc, r_mloc;
+  double *G;     /* K local blocks of g_mloc × g_nloc, column-major: per-fold A_kᵀA_k (upper) */
+  double *work;  /* one local block: the system being solved */
+  double *rhs;   /* r_mloc: the right-hand side / solution */
+  double *stats; /* 3 × F2 replicated: columns F and F + 1 and the diagonal of a training Gram */
+  double *xshift, yshift;
+  int64_t *fold_rows;
+};
+
+static int blacs_check(int info, const char *routine) {
+  if (info) return ZL_ERR(ZL_ERR_RUNTIME, "ScaLAPACK: %s failed with info %d", routine, info);
+  return 0;
+}
+
+/* Global index of local index l in a dimension distributed in blocks of nb over np processes. */
+static int l2g(int l, int nb, int p, int np) {
+  return ((l / nb) * np + p) * nb + l % nb;
+}
+
+static void near_square(int p, int *nprow, int *npcol) {
+  int r = (int)sqrt((double)p);
+  while (r > 1 && p % r) r--;
+  *nprow = r;
+  *npcol = p / r;
+}
+
+int zl_cvridge_create(MPI_Comm comm, int n_features, int n_folds, zl_cvridge *out) {
+  *out = NULL;
+  struct zl_cvridge_s *cv = zl_calloc(1, sizeof *cv, "ridge state");
+  int rc = cv ? 0 : ZL_ERR_RUNTIME;
+  if (!rc) {
+    cv->comm = comm;
+    cv->rank = zl_comm_rank(comm);
+    cv->size = zl_comm_size(comm);
+    cv->F = n_features;
+    cv->F2 = n_features + 2;
+    cv->K = n_folds;
+    cv->handle = -1;
+    cv->ctxt = cv->ctxt_col = -1;
+  }
+  rc = zl_comm_agree(comm, rc);
+  if (rc) {
+    free(cv);
+    return rc;
+  }
+  cv->handle = Csys2blacs_handle(comm);
+  cv->ctxt_col = cv->handle;
+  Cblacs_gridinit(&cv->ctxt_col, "C", cv->size, 1);
+  near_square(cv->size, &cv->nprow, &cv->npcol);
+  cv->ctxt = cv->handle;
+  Cblacs_gridinit(&cv->ctxt, "R", cv->nprow, cv->npcol);
+  int pr, pc;
+  Cblacs_gridinfo(cv->ctxt, &pr, &pc, &cv->myrow, &cv->mycol);
+
+  const int nb = ZL_NB, zero = 0, one = 1;
+  cv->g_mloc = numroc_(&cv->F2, &nb, &cv->myrow, &zero, &cv->nprow);
+  cv->g_nloc = numroc_(&cv->F2, &nb, &cv->mycol, &zero, &cv->npcol);
+  cv->r_mloc = cv->mycol == 0 ? cv->g_mloc : 0;
+  int lld = cv->g_mloc > 1 ? cv->g_mloc : 1, info = 0;
+  descinit_(cv->desc_g, &cv->F2, &cv->F2, &nb, &nb, &zero, &zero, &cv->ctxt, &lld, &info);
+  rc = blacs_check(info, "descinit(Gram)");
+  if (!rc) {
+    descinit_(cv->desc_r, &cv->F2, &one, &nb, &nb, &zero, &zero, &cv->ctxt, &lld, &info);
+    rc = blacs_check(info, "descinit(rhs)");
+  }
+  size_t gl = (size_t)cv->g_mloc * (size_t)cv->g_nloc;
+  if (!rc) {
+    cv->G = zl_calloc((size_t)cv->K * gl, sizeof(double), "per-fold Gram matrices");
+    cv->work = zl_calloc(gl, sizeof(double), "ridge system");
+    cv->rhs = zl_calloc((size_t)cv->g_mloc + 1, sizeof(double), "ridge right-hand side");
+    cv->stats = zl_calloc(3 * (size_t)cv->F2, sizeof(double), "training statistics");
+    cv->xshift = zl_calloc((size_t)cv->F, sizeof(double), "feature shift");
+    cv->fold_rows = zl_calloc((size_t)cv->K, sizeof(int64_t), "fold sizes");
+    if (!cv->G || !cv->work || !cv->rhs || !cv->stats || !cv->xshift || !cv->fold_rows)
+      rc = ZL_ERR_RUNTIME;
+  }
+  rc = zl_comm_agree(comm, rc);
+  if (rc) {
+    zl_cvridge_destroy(&cv);
+    return rc;
+  }
+  *out = cv;
+  return 0;
+}
+
+void zl_cvridge_grid(zl_cvridge cv, int *nprow, int *npcol) {
+  *nprow = cv->nprow;
+  *npcol = cv->npcol;
+}
+
+int64_t zl_cvridge_fold_rows(zl_cvridge cv, int k) {
+  return cv->fold_rows[k];
+}
+
+/* The global mean of the used rows becomes the shift c of the augmented rows. */
+static int compute_shift(zl_cvridge cv, int64_t n, const double *X, const double *y,
+                         const int *fold) {
+  int F = cv->F;
+  double *s = zl_calloc((size_t)F + 2, sizeof(double), "feature sums");
+  if (!s) return ZL_ERR_RUNTIME;
+  for (int64_t i = 0; i < n; i++) {
+    if (fold[i] < 0) continue;
+    for (int j = 0; j < F; j++) s[j] += X[i * F + j];
+    s[F] += y[i];
+    s[F + 1] += 1.0;
+  }
+  int rc = MPI_Allreduce(MPI_IN_PLACE, s, F + 2, MPI_DOUBLE, MPI_SUM, cv->comm);
+  if (rc != MPI_SUCCESS) {
+    free(s);
+    return zl_mpi_error(rc, "MPI_Allreduce(feature sums)", __FILE__, __LINE__);
+  }
+  double cnt = s[F + 1] > 0 ? s[F + 1] : 1.0;
+  for (int j = 0; j < F; j++) cv->xshift[j] = s[j] / cnt;
+  cv->yshift = s[F] / cnt;
+  free(s);
+  return 0;
+}
+
+/* Forms G_k for fold k: this rank's rows of the fold, zero-padded to the largest count on any rank
+ * (zero rows add nothing to AᵀA), form the rank's block of a (size · mb) × F2 matrix on the
+ * size × 1 grid; PDGEMR2D moves it onto the 2-D grid and PDSYRK forms the Gram there. */
+static int fold_gram(zl_cvridge cv, int k, int64_t n, const double *X, const double *y,
+                     const int *fold, int mb) {
+  const int F = cv->F, F2 = cv->F2, nb = ZL_NB, zero = 0, one = 1;
+  const double d_one = 1.0, d_zero = 0.0;
+  int M = cv->size * mb, info = 0, rc = 0;
+  double *a1 = zl_calloc((size_t)mb * (size_t)F2, sizeof(double), "fold rows");
+  int m2 = numroc_(&M, &nb, &cv->myrow, &zero, &cv->nprow);
+  int n2 = numroc_(&F2, &nb, &cv->mycol, &zero, &cv->npcol);
+  double *a2 = zl_calloc((size_t)m2 * (size_t)n2, sizeof(double), "block-cyclic fold rows");
+  rc = (a1 && a2) ? 0 : ZL_ERR_RUNTIME;
+  if (!rc) {
+    int r = 0;
+    for (int64_t i = 0; i < n; i++) {
+      if (fold[i] != k) continue;
+      for (int j = 0; j < F; j++) a1[r + (size_t)j * mb] = X[i * F + j] - cv->xshift[j];
+      a1[r + (size_t)F * mb] = 1.0;
+      a1[r + (size_t)(F + 1) * mb] = y[i] - cv->yshift;
+      r++;
+    }
+  }
+  rc = zl_comm_agree(cv->comm, rc);
+  if (!rc) {
+    int desc1[9], desc2[9], lld2 = m2 > 1 ? m2 : 1;
+    descinit_(desc1, &M, &F2, &mb, &F2, &zero, &zero, &cv->ctxt_col, &mb, &info);
+    rc = blacs_check(info, "descinit(fold rows)");
+    if (!rc) {
+      descinit_(desc2, &M, &F2, &nb, &nb, &zero, &zero, &cv->ctxt, &lld2, &info);
+      rc = blacs_check(info, "descinit(block-cyclic fold rows)");
+    }
+    /* Descriptors are computed identically everywhere, so their errors agree without a message. */
+    if (!rc) {
+      pdgemr2d_(&M, &F2, a1, &one, &one, desc1, a2, &one, &one, desc2, &cv->ctxt_col);
+      double *g = cv->G + (size_t)k * cv->g_mloc * cv->g_nloc;
+      pdsyrk_("U", "T", &F2, &M, &d_one, a2, &one, &one, desc2, &d_zero, g, &one, &one, cv->desc_g,
+              1, 1);
+    }
+  }
+  free(a1);
+  free(a2);
+  return rc;
+}
+
+int zl_cvridge_accumulate(zl_cvridge cv, int64_t n, const double *X, const double *y,
+                          const int *fold) {
+  int K = cv->K;
+  int64_t *cnt = zl_calloc((size_t)K, sizeof(int64_t), "fold counts");
+  int rc = cnt ? 0 : ZL_ERR_RUNTIME;
+  for (int64_t i = 0; !rc && i < n; i++)
+    if (fold[i] >= K) rc = ZL_ERR(ZL_ERR_RUNTIME, "row %lld: fold %d out of range", (long long)i, fold[i]);
+    else if (fold[i] >= 0) cnt[fold[i]]++;
+  rc = zl_comm_agree(cv->comm, rc);
+  if (!rc) rc = compute_shift(cv, n, X, y, fold);
+  int64_t *mx = zl_calloc((size_t)K, sizeof(int64_t), "fold counts");
+  if (!rc && !mx) rc = ZL_ERR_RUNTIME;
+  rc = zl_comm_agree(cv->comm, rc);
+  if (!rc) {
+    int m1 = MPI_Allreduce(cnt, mx, K, MPI_INT64_T, MPI_MAX, cv->comm);
+    int m2 = MPI_Allreduce(cnt, cv->fold_rows, K, MPI_INT64_T, MPI_SUM, cv->comm);
+    if (m1 != MPI_SUCCESS || m2 != MPI_SUCCESS)
+      rc = zl_mpi_error(m1 != MPI_SUCCESS ? m1 : m2, "MPI_Allreduce(fold counts)", __FILE__, __LINE__);
+  }
+  for (int k = 0; !rc && k < K; k++) {
+    if (mx[k] > INT32_MAX / cv->size) {
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d: %lld rows per rank exceed ScaLAPACK's 32-bit indices", k,
+                  (long long)mx[k]);
+      break;
+    }
+    if (mx[k] > 0) rc = fold_gram(cv, k, n, X, y, fold, (int)mx[k]);
+  }
+  free(cnt);
+  free(mx);
+  return rc;
+}
+
+/* Sums the Grams of the training folds into work and gathers, replicated, the training set's
+ * column F (sums, count), column F + 1 (Xᵀy, Σy) and diagonal. */
+static int training_gram(zl_cvridge cv, const int *in_train) {
+  size_t gl = (size_t)cv->g_mloc * cv->g_nloc;
+  memset(cv->work, 0, gl * sizeof(double));
+  for (int k = 0; k < cv->K; k++)
+    if (in_train[k])
+      for (size_t i = 0; i < gl; i++) cv->work[i] += cv->G[(size_t)k * gl + i];
+  int F2 = cv->F2;
+  double *sums = cv->stats, *last = cv->stats + F2, *diag = cv->stats + 2 * F2;
+  memset(cv->stats, 0, 3 * (size_t)F2 * sizeof(double));
+  for (int lj = 0; lj < cv->g_nloc; lj++) {
+    int gj = l2g(lj, ZL_NB, cv->mycol, cv->npcol);
+    for (int li = 0; li < cv->g_mloc; li++) {
+      int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
+      double v = cv->work[li + (size_t)lj * cv->g_mloc];
+      if (gj == F2 - 2) sums[gi] = v;
+      if (gj == F2 - 1) last[gi] = v;
+      if (gi == gj) diag[gi] = v;
+    }
+  }
+  /* Each entry has exactly one owner, so the sum with zeros is exact. */
+  ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, cv->stats, 3 * F2, MPI_DOUBLE, MPI_SUM, cv->comm));
+  return 0;
+}
+
+int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *coef) {
+  ZL_CALL(training_gram(cv, in_train));
+  const int F = cv->F, F2 = cv->F2, one = 1;
+  const double *sums = cv->stats, *last = cv->stats + F2, *diag = cv->stats + 2 * F2;
+  double n = sums[F];
+  if (n < 1) return ZL_ERR(ZL_ERR_RUNTIME, "ridge: the training set is empty");
+  double sy = last[F];
+  double *inv = zl_malloc((size_t)F, sizeof(double), "feature scales");
+  double *w = zl_calloc((size_t)F, sizeof(double), "ridge weights");
+  if (!inv || !w) {
+    free(inv);
+    free(w);
+    return ZL_ERR_RUNTIME;
+  }
+  /* inv[j] = 1 / std of feature j over the training set; 0 for a constant feature, whose
+   * standardised column is then zero and gets weight zero. */
+  for (int j = 0; j < F; j++) {
+    double sx = sums[j], var = (diag[j] - sx * sx / n) / n;
+    double scale = diag[j] / n;
+    inv[j] = (var > 1e-24 * (scale > 1e-300 ? scale : 1e-300) && var > 0) ? 1.0 / sqrt(var) : 0.0;
+  }
+  for (int lj = 0; lj < cv->g_nloc; lj++) {
+    int gj = l2g(lj, ZL_NB, cv->mycol, cv->npcol);
+    for (int li = 0; li < cv->g_mloc; li++) {
+      int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
+      double *m = &cv->work[li + (size_t)lj * cv->g_mloc];
+      if (gi >= F || gj >= F || gi > gj) continue;
+      *m = (*m - sums[gi] * sums[gj] / n) * inv[gi] * inv[gj] / n + (gi == gj ? lambda : 0.0);
+    }
+  }
+  for (int li = 0; li < cv->r_mloc; li++) {
+    int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
+    cv->rhs[li] = gi < F ? (last[gi] - sums[gi] * sy / n) * inv[gi] / n : 0.0;
+  }
+  int info = 0, rc = 0;
+  /* The system is the leading F × F block: PDPOTRF needs it aligned to a block boundary. */
+  pdposv_("U", &F, &one, cv->work, &one, &one, cv->desc_g, cv->rhs, &one, &one, cv->desc_r, &info, 1);
+  /* info is global in ScaLAPACK, so every rank takes the same branch. */
+  if (info > 0)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "ridge: system not positive definite at lambda %g (minor %d)",
+                lambda, info);
+  else
+    rc = blacs_check(info, "pdposv");
+  if (rc) {
+    free(inv);
+    free(w);
+    return rc;
+  }
+  for (int li = 0; li < cv->r_mloc; li++) {
+    int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
+    if (gi < F) w[gi] = cv->rhs[li];
+  }
+  int mrc = MPI_Allreduce(MPI_IN_PLACE, w, F, MPI_DOUBLE, MPI_SUM, cv->comm);
+  if (mrc != MPI_SUCCESS) {
+    free(inv);
+    free(w);
+    return zl_mpi_error(mrc, "MPI_Allreduce(ridge weights)", __FILE__, __LINE__);
+  }
+  /* Back to raw features: ŷ = ȳ + Σ β_j (x_j − c_j − μ_j) + c_y with β_j = w_j / std_j. */
+  double b0 = sy / n + cv->yshift;
+  for (int j = 0; j < F; j++) {
+    double beta = w[j] * inv[j];
+    b0 -= beta * (sums[j] / n + cv->xshift[j]);
+    coef[1 + j] = beta;
+  }
+  coef[0] = b0;
+  free(inv);
+  free(w);
+  return 0;
+}
+
+int zl_cvridge_sse(zl_cvridge cv, int k, const double *coef, double *sse) {
+  const int F = cv->F, F2 = cv->F2;
+  /* The residual of an augmented row a = [x − c, 1, y − c_y] is γ·a. */
+  double *gamma = zl_malloc((size_t)F2, sizeof(double), "residual vector");
+  if (!gamma) return ZL_ERR_RUNTIME;
+  double g0 = cv->yshift - coef[0];
+  for (int j = 0; j < F; j++) {
+    gamma[j] = -coef[1 + j];
+    g0 -= coef[1 + j] * cv->xshift[j];
+  }
+  gamma[F] = g0;
+  gamma[F + 1] = 1.0;
+  const double *g = cv->G + (size_t)k * cv->g_mloc * cv->g_nloc;
+  double s = 0.0;
+  for (int lj = 0; lj < cv->g_nloc; lj++) {
+    int gj = l2g(lj, ZL_NB, cv->mycol, cv->npcol);
+    for (int li = 0; li < cv->g_mloc; li++) {
+      int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
+      if (gi > gj) continue;
+      double t = g[li + (size_t)lj * cv->g_mloc] * gamma[gi] * gamma[gj];
+      s += gi == gj ? t : 2.0 * t;
+    }
+  }
+  free(gamma);
+  ZL_MPI(MPI_Allreduce(&s, sse, 1, MPI_DOUBLE, MPI_SUM, cv->comm));
+  return 0;
+}
+
+int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n_grid,
+                             double *lambda) {
+  int K = cv->K, rc = 0;
+  int *in_train = zl_calloc((size_t)K, sizeof(int), "fold mask");
+  double *total = zl_calloc((size_t)n_grid, sizeof(double), "validation errors");
+  double *coef = zl_malloc((size_t)cv->F + 1, sizeof(double), "ridge coefficients");
+  if (!in_train || !total || !coef) rc = ZL_ERR_RUNTIME;
+  rc = zl_comm_agree(cv->comm, rc);
+  for (int v = 0; !rc && v < K; v++) {
+    if (v == outer || cv->fold_rows[v] == 0) continue;
+    for (int k = 0; k < K; k++) in_train[k] = k != v && k != outer;
+    for (int l = 0; !rc && l < n_grid; l++) {
+      double sse = 0.0;
+      rc = zl_cvridge_fit(cv, in_train, grid[l], coef);
+      if (!rc) rc = zl_cvridge_sse(cv, v, coef, &sse);
+      total[l] += sse;
+    }
+  }
+  if (!rc) {
+    int best = 0;
+    for (int l = 1; l < n_grid; l++)
+      if (total[l] <= total[best]) best = l;
+    *lambda = grid[best];
+  }
+  free(in_train);
+  free(total);
+  free(coef);
+  return rc;
+}
+
+void zl_cvridge_destroy(zl_cvridge *cvp) {
+  zl_cvridge cv = *cvp;
+  if (!cv) return;
+  if (cv->ctxt >= 0) Cblacs_gridexit(cv->ctxt);
+  if (cv->ctxt_col >= 0) Cblacs_gridexit(cv->ctxt_col);
+  if (cv->handle >= 0) Cfree_blacs_system_handle(cv->handle);
+  free(cv->G);
+  free(cv->work);
+  free(cv->rhs);
+  free(cv->stats);
+  free(cv->xshift);
+  free(cv->fold_rows);
+  free(cv);
+  *cvp = NULL;
+}
