@@ -20,7 +20,7 @@ uint64_t zl_rng_next(zl_rng *r);
 double zl_rng_uniform(zl_rng *r);
 /* Standard normal (Box-Muller, no cached second value so the stream position is simple). */
 double zl_rng_normal(zl_rng *r);
-/* Uniform integer in [0, n). */
+/* Uniform integer in [0, n), unbiased (rejection); 0 when n == 0. */
 uint64_t zl_rng_below(zl_rng *r, uint64_t n);
 
 #endif

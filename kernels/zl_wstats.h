@@ -14,16 +14,22 @@ typedef enum {
 } zl_spread;
 
 /* Quantiles q[0..nq) (each in [0,1], ascending) of x[0..n) by selection, linear interpolation
- * h = (n-1) q as numpy's default. scratch holds n floats. n > 0. Not collective. */
+ * h = (n-1) q as numpy's default, computed in double as numpy does for float64 input (its _lerp),
+ * so results equal np.quantile(x.astype(float64), q) bit for bit. Expected O(n log nq), worst case
+ * O(n log n) per quantile; q out of order is still correct, only slower. scratch holds n floats.
+ * n > 0. x must be finite (zl_all_finite): with a NaN the result is unspecified, though memory
+ * stays in bounds. Not collective. */
 void zl_quantiles(const float *x, size_t n, const double *q, int nq, float *scratch, double *out);
 
 /* W-stats of one network row: for tensor t (offset[t], size[t] into row), writes
  * out[7t + 0..4] = percentiles 0,25,50,75,100, out[7t+5] = spread, out[7t+6] = mean.
- * scratch holds max(size) floats. Mean and spread are accumulated in double (two-pass). */
+ * scratch holds max(size) floats; every size > 0 and the row finite. Mean and spread are
+ * accumulated in double (two-pass); the variance of a 1-element tensor is NaN, as numpy's ddof=1.
+ * Not collective. */
 void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
                    zl_spread spread, float *scratch, double *out);
 
-/* 1 when every x[i] is finite. */
+/* 1 when every x[i] is finite (no NaN, no ±Inf). Not collective. */
 int zl_all_finite(const float *x, size_t n);
 
 #endif

@@ -1,0 +1,334 @@
+#include "zl_wstats.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Below this many elements insertion sort beats another partition. */
+#define ZL_SELECT_SMALL 16
+
+static void swapf(float *a, float *b) {
+  float t = *a;
+  *a = *b;
+  *b = t;
+}
+
+static void place_min(float *a, size_t lo, size_t hi) {
+  size_t m = lo;
+  for (size_t i = lo + 1; i < hi; i++)
+    if (a[i] < a[m]) m = i;
+  swapf(&a[lo], &a[m]);
+}
+
+static void place_max(float *a, size_t lo, size_t hi) {
+  size_t m = lo;
+  for (size_t i = lo + 1; i < hi; i++)
+    if (a[i] > a[m]) m = i;
+  swapf(&a[hi - 1], &a[m]);
+}
+
+/* Value-only minimum with four running minima: no index to track and no serial dependency. */
+static float min_of(const float *a, size_t n) {
+  float m[4] = {a[0], a[0], a[0], a[0]};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; j++)
+      m[j] = a[i + j] < m[j] ? a[i + j] : m[j];
+  for (; i < n; i++)
+    m[0] = a[i] < m[0] ? a[i] : m[0];
+  float x = m[0] < m[1] ? m[0] : m[1], y = m[2] < m[3] ? m[2] : m[3];
+  return x < y ? x : y;
+}
+
+static void insertion_sort(float *a, size_t lo, size_t hi) {
+  for (size_t i = lo + 1; i < hi; i++) {
+    float v = a[i];
+    size_t j = i;
+    for (; j > lo && a[j - 1] > v; j--)
+      a[j] = a[j - 1];
+    a[j] = v;
+  }
+}
+
+static void sift_down(float *a, size_t i, size_t n) {
+  float v = a[i];
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && a[c] < a[c + 1]) c++;
+    if (!(v < a[c])) break;
+    a[i] = a[c];
+    i = c;
+  }
+  a[i] = v;
+}
+
+static void heap_sort(float *a, size_t n) {
+  for (size_t i = n / 2; i-- > 0;)
+    sift_down(a, i, n);
+  for (size_t end = n; end-- > 1;) {
+    swapf(&a[0], &a[end]);
+    sift_down(a, 0, end);
+  }
+}
+
+static void sort3(float *a, size_t i, size_t j, size_t k) {
+  if (a[j] < a[i]) swapf(&a[i], &a[j]);
+  if (a[k] < a[j]) {
+    swapf(&a[j], &a[k]);
+    if (a[j] < a[i]) swapf(&a[i], &a[j]);
+  }
+}
+
+static int floor_log2(size_t n) {
+  int l = 0;
+  while (n >>= 1)
+    l++;
+  return l;
+}
+
+/* Branchless Lomuto pass: moves the elements of a[from..hi) below p (or, with or_equal, not above
+ * p) to the front and returns where they end. Every element is swapped whatever the comparison, so
+ * the loop has no data-dependent branch to mispredict (about 4x faster than Hoare's scheme on
+ * weights). It needs no sentinels, so a NaN cannot push it out of range. */
+static size_t partition_below(float *a, size_t from, size_t hi, float p, int or_equal) {
+  size_t m = from;
+  if (or_equal) {
+    for (size_t i = from; i < hi; i++) {
+      float v = a[i];
+      a[i] = a[m];
+      a[m] = v;
+      m += !(p < v);
+    }
+  } else {
+    for (size_t i = from; i < hi; i++) {
+      float v = a[i];
+      a[i] = a[m];
+      a[m] = v;
+      m += v < p;
+    }
+  }
+  return m;
+}
+
+/* Introselect on a[lo..hi), lo <= k < hi: puts the k-th smallest at a[k] with no larger element
+ * before it and no smaller one after. Median-of-3 quickselect is expected O(n); after 2 log2(n)
+ * partitions (a pathological input) the rest is heap-sorted, bounding the worst case by
+ * O(n log n).
+ * The caller guarantees that min(a[hi..)) lies in a[hi..bound). Returns end such that the successor
+ * of a[k] (the (k+1)-th smallest) is min(a[k+1..end)), which the last partitions usually make a
+ * short range. */
+static size_t select_kth(float *a, size_t lo, size_t hi, size_t bound, size_t k) {
+  int budget = 2 * floor_log2(hi - lo);
+  int sorted = 0;
+  for (;;) {
+    /* k at either end of the range costs one scan instead of partitions. */
+    if (k == lo) {
+      place_min(a, lo, hi);
+      break;
+    }
+    if (k == hi - 1) {
+      place_max(a, lo, hi);
+      break;
+    }
+    if (hi - lo <= ZL_SELECT_SMALL) {
+      insertion_sort(a, lo, hi);
+      sorted = 1;
+      break;
+    }
+    if (budget-- == 0) {
+      heap_sort(a + lo, hi - lo);
+      sorted = 1;
+      break;
+    }
+    /* Median of three from inside the range: its ends hold the extremes of the previous
+     * partitions, which made the pivot poor and the partition count heavy-tailed. */
+    const size_t n = hi - lo, mid = lo + n / 2;
+    sort3(a, lo + n / 4, mid, hi - 1 - n / 4);
+    swapf(&a[lo], &a[mid]);
+    const float p = a[lo];
+    /* a[lo..m-1) < p = a[m-1] <= a[m..hi) */
+    size_t m = partition_below(a, lo + 1, hi, p, 0);
+    swapf(&a[lo], &a[m - 1]);
+    if (k < m - 1) {
+      /* The pivot is the minimum of everything above the new range. */
+      bound = m;
+      hi = m - 1;
+      continue;
+    }
+    if (k == m - 1) break;
+    lo = m;
+    /* Elements equal to p all went right; when that left the range barely smaller (runs of equal
+     * weights, such as zero biases at initialisation), split them off too. */
+    if (8 * (hi - lo) > 7 * n) {
+      size_t e = partition_below(a, lo, hi, p, 1);
+      if (k < e) {
+        /* a[m..e) all equal p: a sorted run. */
+        bound = hi;
+        hi = e;
+        sorted = 1;
+        break;
+      }
+      lo = e;
+    }
+  }
+  if (k + 1 < hi) return sorted ? k + 2 : hi;
+  return bound;
+}
+
+/* numpy's _lerp (numpy >= 1.22), so float64 results agree bit for bit: interpolating from the
+ * nearer end keeps both ends exact. */
+static double lerp(double a, double b, double t) {
+  double d = b - a;
+  return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
+}
+
+/* The order statistic that quantile q interpolates from: floor((n-1) q), numpy's lower index. */
+static size_t lower_index(size_t n, double q) {
+  const size_t k = (size_t)((double)(n - 1) * q);
+  return k < n - 1 ? k : n - 1;
+}
+
+/* Quantiles j0..j1 (ascending, each lower index in a[lo..hi)) of a[0..n), where min(a[hi..n)) lies
+ * in a[hi..bound). Selecting the middle one first leaves the others a half-sized range each, which
+ * costs less than walking upwards. */
+static void multiselect(float *a, size_t n, size_t lo, size_t hi, size_t bound, const double *q,
+                        int j0, int j1, double *out) {
+  while (j0 < j1) {
+    const int jm = j0 + (j1 - j0) / 2;
+    const size_t k = lower_index(n, q[jm]);
+    const size_t end = select_kth(a, lo, hi, bound, k);
+    /* Every quantile sharing this k is answered now; the successor is found only if one needs it.
+     */
+    int ja = jm, jb = jm + 1;
+    while (ja > j0 && lower_index(n, q[ja - 1]) == k)
+      ja--;
+    while (jb < j1 && lower_index(n, q[jb]) == k)
+      jb++;
+    const double v = a[k];
+    double next = v;
+    int have_next = 0;
+    for (int j = ja; j < jb; j++) {
+      const double t = (double)(n - 1) * q[j] - (double)k;
+      if (t > 0 && !have_next) {
+        next = min_of(a + k + 1, end - (k + 1));
+        have_next = 1;
+      }
+      out[j] = t > 0 ? lerp(v, next, t) : v;
+    }
+    /* The ones below k on a[lo..k), whose upper neighbour a[k] is now in place; then the ones above
+     * on a[k+1..hi). */
+    multiselect(a, n, lo, k, k + 1, q, j0, ja, out);
+    lo = k + 1;
+    j0 = jb;
+  }
+}
+
+static void quantiles_inplace(float *a, size_t n, const double *q, int nq, double *out) {
+  int ascending = 1;
+  for (int j = 1; j < nq; j++)
+    ascending &= q[j - 1] <= q[j];
+  if (ascending) {
+    multiselect(a, n, 0, n, n, q, 0, nq, out);
+  } else {
+    /* Correct for any order, just without reusing earlier partitions. */
+    for (int j = 0; j < nq; j++)
+      multiselect(a, n, 0, n, n, q, j, j + 1, out);
+  }
+}
+
+void zl_quantiles(const float *x, size_t n, const double *q, int nq, float *scratch, double *out) {
+  memcpy(scratch, x, n * sizeof *x);
+  quantiles_inplace(scratch, n, q, nq, out);
+}
+
+/* Sum, minimum and maximum in one pass; four independent partial results keep the pass from waiting
+ * on each addition's latency. */
+static void sum_min_max(const float *x, size_t n, double *sum, float *min, float *max) {
+  double s[4] = {0, 0, 0, 0};
+  float lo[4] = {x[0], x[0], x[0], x[0]}, hi[4] = {x[0], x[0], x[0], x[0]};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; j++) {
+      float v = x[i + j];
+      s[j] += v;
+      lo[j] = v < lo[j] ? v : lo[j];
+      hi[j] = v > hi[j] ? v : hi[j];
+    }
+  for (; i < n; i++) {
+    s[0] += x[i];
+    lo[0] = x[i] < lo[0] ? x[i] : lo[0];
+    hi[0] = x[i] > hi[0] ? x[i] : hi[0];
+  }
+  *sum = (s[0] + s[1]) + (s[2] + s[3]);
+  for (int j = 1; j < 4; j++) {
+    lo[0] = lo[j] < lo[0] ? lo[j] : lo[0];
+    hi[0] = hi[j] > hi[0] ? hi[j] : hi[0];
+  }
+  *min = lo[0];
+  *max = hi[0];
+}
+
+/* Sum of squared deviations from mean, second pass of the two-pass variance: the one-pass formula
+ * loses every digit when |mean| >> std, as for a bias that barely moved from a large constant. */
+static double sum_sq_dev(const float *x, size_t n, double mean) {
+  double s[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; j++) {
+      double d = (double)x[i + j] - mean;
+      s[j] += d * d;
+    }
+  for (; i < n; i++) {
+    double d = (double)x[i] - mean;
+    s[0] += d * d;
+  }
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
+                   zl_spread spread, float *scratch, double *out) {
+  static const double quartiles[3] = {0.25, 0.5, 0.75};
+  for (int t = 0; t < n_tensors; t++) {
+    const float *x = row + offset[t];
+    const size_t n = (size_t)size[t];
+    double *o = out + (size_t)ZL_WSTATS_PER_TENSOR * (size_t)t;
+    double sum;
+    float min, max;
+    sum_min_max(x, n, &sum, &min, &max);
+    const double mean = sum / (double)n, ss = sum_sq_dev(x, n, mean);
+    memcpy(scratch, x, n * sizeof *x);
+    o[0] = min;
+    quantiles_inplace(scratch, n, quartiles, 3, o + 1);
+    o[4] = max;
+    if (spread == ZL_SPREAD_VARIANCE)
+      o[5] = n > 1 ? ss / (double)(n - 1) : NAN;
+    else
+      o[5] = sqrt(ss / (double)n);
+    o[6] = mean;
+  }
+}
+
+int zl_all_finite(const float *x, size_t n) {
+  /* A float is non-finite exactly when its bits without the sign are >= those of +Inf. Taking the
+   * maximum in eight integer lanes, with no early exit, lets the compiler vectorise the loop even
+   * at -O2 (3x faster); rows with non-finite weights are rare, so the full scan costs nothing. */
+  uint32_t top[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) {
+      uint32_t b;
+      memcpy(&b, &x[i + j], sizeof b);
+      b &= 0x7fffffffu;
+      top[j] = b > top[j] ? b : top[j];
+    }
+  for (; i < n; i++) {
+    uint32_t b;
+    memcpy(&b, &x[i], sizeof b);
+    b &= 0x7fffffffu;
+    top[0] = b > top[0] ? b : top[0];
+  }
+  uint32_t m = 0;
+  for (int j = 0; j < 8; j++)
+    m = top[j] > m ? top[j] : m;
+  return m < 0x7f800000u;
+}
