@@ -45,8 +45,9 @@ typedef struct {
 #define ZL_COL_EPOCH          "runs/epoch"
 
 /* Creates a zoo at "<path>.part" with all fixed datasets sized for spec (weights chunked by rows,
- * metrics and run columns NaN/0 filled). Nothing is visible at `path` until zl_zoo_commit.
- * Collective. */
+ * float64 columns NaN filled, runs/run_id 0 filled). Nothing is visible at `path` until
+ * zl_zoo_commit. Every rank passes the same spec. Errors: "<path>: /layout does not cover the P
+ * parameters", "<path>.part: cannot create: <reason>", … Collective. */
 int zl_zoo_create(MPI_Comm comm, const char *path, const zl_zoo_spec *spec, zl_zoo *zoo);
 
 /* Reopens an unfinished "<path>.part" written by zl_zoo_create, for writing (to resume). Validates
@@ -54,7 +55,11 @@ int zl_zoo_create(MPI_Comm comm, const char *path, const zl_zoo_spec *spec, zl_z
 int zl_zoo_reopen_part(MPI_Comm comm, const char *path, zl_zoo *zoo);
 
 /* Opens an existing zoo read-only and validates format, format_version, shapes and layout; every
- * error names the file and the dataset. Collective. */
+ * error names the file and the dataset: "<path>: no such file", "<path>: format_version is 2, this
+ * zoolens reads 1", "<path>: /weights: shape [400, 4971] does not match n_params 4970", "<path>:
+ * /layout does not cover the 4970 parameters", "<path>: /metrics/test_loss: shape [399] does not
+ * match the 400 rows of /weights", … Rank 0 validates alone first, so these messages carry no rank.
+ * Collective. */
 int zl_zoo_open(MPI_Comm comm, const char *path, zl_zoo *zoo);
 
 /* Flushes, closes and renames "<path>.part" to path (rank 0, after every rank closed). Sets *zoo
@@ -65,6 +70,7 @@ int zl_zoo_commit(zl_zoo *zoo);
 void zl_zoo_destroy(zl_zoo *zoo);
 
 /* Not collective: */
+MPI_Comm zl_zoo_comm(zl_zoo zoo);
 const char *zl_zoo_path(zl_zoo zoo);
 const char *zl_zoo_dataset(zl_zoo zoo);
 const char *zl_zoo_architecture(zl_zoo zoo);
@@ -77,26 +83,30 @@ const zl_tensor *zl_zoo_tensor(zl_zoo zoo, int i);
  * passes its own range; n may be 0. */
 int zl_zoo_read_weights(zl_zoo zoo, int64_t row0, int64_t n, float *buf);
 
-/* Reads the rows listed in rows[0..n) (ascending) into buf; consecutive rows are coalesced into one
- * hyperslab. Collective. */
+/* Reads the rows listed in rows[0..n) (strictly ascending) into buf; consecutive rows are
+ * coalesced into one hyperslab. Collective. */
 int zl_zoo_read_weight_rows(zl_zoo zoo, const int64_t *rows, int64_t n, float *buf);
 
 /* Writes rows [row0, row0 + n) of /weights. Collective. */
 int zl_zoo_write_weights(zl_zoo zoo, int64_t row0, int64_t n, const float *buf);
 
 /* Reads/writes elements [row0, row0 + n) of a per-row column ("metrics/test_accuracy",
- * "runs/run_id", "hparams/<name>", …) converting to/from dtype. Collective. */
+ * "runs/run_id", "hparams/<name>", …) converting to/from dtype. Collective. In all row reads and
+ * writes a rank may pass n = 0 (and then buf = NULL); rows out of range on any rank fail on every
+ * rank ("<file>: /weights: rows requested outside [0, N) …"), with no transfer. */
 int zl_zoo_read_column(zl_zoo zoo, const char *column, zl_dtype dtype, int64_t row0, int64_t n,
                        void *buf);
 int zl_zoo_write_column(zl_zoo zoo, const char *column, zl_dtype dtype, int64_t row0, int64_t n,
                         const void *buf);
 
-/* Adds /hparams/<name>: numeric (float64, labels NULL) or categorical (int32 codes, n_labels names
- * stored in the attribute "labels"). Collective, on a created or reopened zoo. */
+/* Adds /hparams/<name>: numeric (float64, labels NULL, NaN filled) or categorical (int32 codes,
+ * -1 filled, n_labels >= 1 names stored in the attribute "labels"). Collective, on a created or
+ * reopened zoo; every rank passes the same arguments. */
 int zl_zoo_add_hparam(zl_zoo zoo, const char *name, const char *const *labels, int n_labels);
 
 /* Adds a per-row or per-run string dataset (e.g. "runs/name", "runs/checkpoint") of n strings,
- * written by rank 0. Collective. */
+ * written by rank 0 (s and n are only read there; other ranks may pass NULL, 0). Replaces an
+ * existing dataset of that name. Collective. */
 int zl_zoo_write_strings(zl_zoo zoo, const char *dataset, const char *const *s, int64_t n);
 
 /* Number of /hparams entries, the i-th name (sorted), and for a categorical one its labels
@@ -110,7 +120,31 @@ const char *const *zl_zoo_hparam_labels(zl_zoo zoo, int i, int *n_labels);
 int zl_zoo_read_strings(zl_zoo zoo, const char *dataset, char ***s, int64_t *n);
 void zl_strings_free(char **s, int64_t n);
 
-/* Bytes of weights per collective read block that keep memory per rank bounded. */
+/* A numeric root attribute (e.g. synth's "synth_planted_r2"). set: collective, on a created or
+ * reopened zoo. get: not collective; *found = 0 when absent. */
+int zl_zoo_set_attr_double(zl_zoo zoo, const char *name, double value);
+int zl_zoo_get_attr_double(zl_zoo zoo, const char *name, double *value, int *found);
+
+/* Rows per collective read block that keep a block of weights within max_bytes (at least 1 row,
+ * at most N; a whole number of chunks when a chunk fits). Not collective. */
 int64_t zl_zoo_block_rows(zl_zoo zoo, int64_t max_bytes);
+
+/* This rank's contiguous share of n_rows rows, balanced to ±1 row in rank order ([*row0, *row0 +
+ * *n)), and the number of blocks of block_rows rows that every rank steps through: the most any
+ * rank needs, so a rank with fewer (or no) rows still makes every collective call, with n = 0.
+ * Collective (one MPI_Allreduce). */
+int zl_zoo_share_rows(MPI_Comm comm, int64_t n_rows, int64_t block_rows, int64_t *row0, int64_t *n,
+                      int64_t *n_blocks);
+
+/* Checks that tensors t[0..n) tile [0, n_params) in order, each with size >= 1; otherwise records
+ * "<what> does not cover the <n_params> parameters". Used on /layout and on a zoo's layout.csv.
+ * Not collective. */
+int zl_zoo_check_layout(const char *what, const zl_tensor *t, int n, int64_t n_params);
+
+/* Spreads the verdict of a check only rank 0 made (a file's existence, parsing its inputs): every
+ * rank returns rank 0's rc, and rank 0's message becomes the recorded error everywhere, as it is
+ * (zl_comm_agree would add " (rank 0)", which is noise for a problem with the input). Collective.
+ * (Generic: it belongs in zl_comm.h; it is here because zoo.c and the import job need it.) */
+int zl_zoo_root_status(MPI_Comm comm, int rc);
 
 #endif

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Runs a command that must fail (usually under mpiexec): checks its exit code and that exactly one
+# line on stderr starts with "zoolens: " and equals the expected one. The launcher's own lines
+# ("mpiexec detected that one or more processes exited with non-zero status", …) are ignored.
+# usage: expect_error.sh CODE 'zoolens: <message>' COMMAND [ARGS...]
+set -u
+code=$1
+want=$2
+shift 2
+err=$(mktemp)
+"$@" >/dev/null 2>"$err"
+got=$?
+lines=$(grep '^zoolens: ' "$err")
+status=0
+if [ "$got" -ne "$code" ]; then
+  echo "exit code $got, expected $code"
+  status=1
+fi
+if [ "$lines" != "$want" ]; then
+  printf 'error lines:\n%s\nexpected:\n%s\n' "$lines" "$want"
+  status=1
+fi
+if [ "$status" -ne 0 ]; then
+  echo "--- stderr:"
+  cat "$err"
+fi
+rm -f "$err"
+exit "$status"
