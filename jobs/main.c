@@ -17,6 +17,7 @@ static const zl_command commands[] = {
     {"info", zl_cmd_info, "validate a zoo file and print what is inside"},
     {"synth", zl_cmd_synth, "write a synthetic zoo with a planted accuracy signal"},
     {"analyze", zl_cmd_analyze, "predict accuracy from weights: cross-validated R² and Kendall tau"},
+    {"compare", zl_cmd_compare, "check that a report reproduces another (exit 0) or list the drift"},
 };
 
 static void usage(FILE *f) {

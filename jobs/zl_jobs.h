@@ -14,7 +14,13 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm);
 int zl_cmd_train(int argc, char **argv, MPI_Comm comm);
 int zl_cmd_compare(int argc, char **argv, MPI_Comm comm);
 
-/* Version strings of zoolens and the libraries it was built with, one per line, for --version. */
+/* Versions of zoolens and of the libraries it runs with (for --version and report.json). */
+typedef struct {
+  char zoolens[32], git_commit[64], mpi[256], hdf5[32], scalapack[32], blas[256];
+} zl_versions;
+void zl_versions_get(zl_versions *v);
+
+/* Prints them, one per line, for --version. */
 void zl_print_versions(void);
 
 #endif

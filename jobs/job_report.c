@@ -1,0 +1,182 @@
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zl_error.h"
+#include "zl_jobs.h"
+#include "zl_report.h"
+
+/* JSON has no NaN: a score that is undefined (e.g. tau of constant predictions) is null. */
+static json_t *num(double v) {
+  return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *input_json(const zl_report_input *in) {
+  return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "path", in->path, "dataset", in->dataset,
+                   "architecture", in->architecture, "networks", (json_int_t)in->networks,
+                   "rows_in_file", (json_int_t)in->rows_in_file, "runs", (json_int_t)in->runs,
+                   "dropped_nonfinite", (json_int_t)in->dropped_nonfinite);
+}
+
+static json_t *result_json(const zl_report_result *r) {
+  json_t *folds = json_array();
+  for (int k = 0; folds && k < r->folds; k++) {
+    const zl_fold_score *f = &r->per_fold[k];
+    json_t *o = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o}", "fold", k, "networks", f->n, "lambda",
+                          num(f->lambda), "r2", num(f->r2), "kendall_tau", num(f->kendall_tau),
+                          "rmse", num(f->rmse));
+    if (!o || json_array_append_new(folds, o)) {
+      json_decref(folds);
+      return NULL;
+    }
+  }
+  if (!folds) return NULL;
+  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "train",
+                   r->train, "test", r->test, "features", r->features, "estimator", r->estimator,
+                   "lambda", num(r->lambda), "folds", r->folds, "r2", num(r->r2), "r2_std",
+                   num(r->r2_std), "kendall_tau", num(r->kendall_tau), "kendall_tau_std",
+                   num(r->kendall_tau_std), "rmse", num(r->rmse), "per_fold", folds);
+}
+
+static json_t *report_json(const zl_report *r) {
+  zl_versions v;
+  zl_versions_get(&v);
+  json_t *inputs = json_array(), *results = json_array();
+  int bad = !inputs || !results;
+  for (int i = 0; !bad && i < r->n_inputs; i++) {
+    json_t *o = input_json(&r->inputs[i]);
+    bad = !o || json_array_append_new(inputs, o);
+  }
+  for (int i = 0; !bad && i < r->n_results; i++) {
+    json_t *o = result_json(&r->results[i]);
+    bad = !o || json_array_append_new(results, o);
+  }
+  if (bad) {
+    json_decref(inputs);
+    json_decref(results);
+    return NULL;
+  }
+  return json_pack(
+      "{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:f, s:s, s:{s:o, s:o, s:o, s:o}}, "
+      "s:{s:s, s:s, s:s, s:s}, s:o, s:o}",
+      "schema", ZL_REPORT_SCHEMA, "zoolens_version", v.zoolens, "git_commit", v.git_commit, "seed",
+      (json_int_t)r->seed, "checkpoints", r->checkpoints, "run", "ranks", r->ranks, "grid",
+      r->grid[0], r->grid[1], "rank_tolerance", ZL_RANK_TOLERANCE, "started", r->started,
+      "seconds", "read", num(r->seconds_read), "features", num(r->seconds_features), "solve",
+      num(r->seconds_solve), "total", num(r->seconds_total), "versions", "mpi", v.mpi, "hdf5",
+      v.hdf5, "scalapack", v.scalapack, "blas", v.blas, "inputs", inputs, "results", results);
+}
+
+/* Renames tmp to path, or removes tmp and records why. */
+static int commit_file(const char *tmp, const char *path) {
+  if (rename(tmp, path)) {
+    int e = errno;
+    remove(tmp);
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot rename from %s: %s", path, tmp, strerror(e));
+  }
+  return 0;
+}
+
+static int write_json(const char *dir, const zl_report *r) {
+  char path[4200], tmp[4300];
+  snprintf(path, sizeof path, "%s/report.json", dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  json_t *root = report_json(r);
+  if (!root) return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot build the JSON document (out of memory?)", path);
+  /* 17 significant digits round-trip every double, so compare can demand exact reproduction. */
+  int bad = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+  json_decref(root);
+  if (bad) {
+    remove(tmp);
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot write %s", path, tmp);
+  }
+  return commit_file(tmp, path);
+}
+
+static void md_cell(FILE *f, double r2, double tau) {
+  if (isfinite(tau))
+    fprintf(f, " %.4f / %.4f |", r2, tau);
+  else
+    fprintf(f, " %.4f / – |", r2);
+}
+
+static void write_md_body(FILE *f, const zl_report *r) {
+  fprintf(f, "# zoolens report\n\nCross-validated R² / Kendall τ-b (mean over %d folds, grouped by "
+             "training run), checkpoints: %s, seed %llu, %d ranks (BLACS grid %d × %d). Scores from "
+             "other rank counts agree to %.0e.\n\n",
+          r->n_results ? r->results[0].folds : 0, r->checkpoints, (unsigned long long)r->seed,
+          r->ranks, r->grid[0], r->grid[1], ZL_RANK_TOLERANCE);
+  fprintf(f, "| features | estimator |");
+  for (int i = 0; i < r->n_inputs; i++)
+    fprintf(f, " %s/%s |", r->inputs[i].dataset, r->inputs[i].architecture);
+  fprintf(f, "\n|---|---|");
+  for (int i = 0; i < r->n_inputs; i++) fprintf(f, "---|");
+  fprintf(f, "\n");
+  /* One row per (features, estimator) in order of first appearance; one column per zoo. */
+  for (int i = 0; i < r->n_results; i++) {
+    const zl_report_result *a = &r->results[i];
+    int seen = 0;
+    for (int j = 0; j < i; j++)
+      seen |= !strcmp(r->results[j].features, a->features) &&
+              !strcmp(r->results[j].estimator, a->estimator);
+    if (seen) continue;
+    fprintf(f, "| %s | %s |", a->features, a->estimator);
+    for (int z = 0; z < r->n_inputs; z++) {
+      char name[160];
+      snprintf(name, sizeof name, "%s/%s", r->inputs[z].dataset, r->inputs[z].architecture);
+      const zl_report_result *hit = NULL;
+      for (int j = i; j < r->n_results; j++)
+        if (!strcmp(r->results[j].features, a->features) &&
+            !strcmp(r->results[j].estimator, a->estimator) && !strcmp(r->results[j].train, name) &&
+            !strcmp(r->results[j].test, name))
+          hit = &r->results[j];
+      if (hit)
+        md_cell(f, hit->r2, hit->kendall_tau);
+      else
+        fprintf(f, " – |");
+    }
+    fprintf(f, "\n");
+  }
+  fprintf(f, "\n## Per fold\n\n| zoo | features | estimator | fold | networks | λ | R² | τ | RMSE |\n"
+             "|---|---|---|---|---|---|---|---|---|\n");
+  for (int i = 0; i < r->n_results; i++)
+    for (int k = 0; k < r->results[i].folds; k++) {
+      const zl_fold_score *s = &r->results[i].per_fold[k];
+      fprintf(f, "| %s | %s | %s | %d | %d | %.3g | %.4f | %.4f | %.4f |\n", r->results[i].test,
+              r->results[i].features, r->results[i].estimator, k, s->n, s->lambda, s->r2,
+              s->kendall_tau, s->rmse);
+    }
+  fprintf(f, "\n## Inputs\n\n| file | dataset | architecture | rows | networks used | runs | dropped "
+             "(non-finite weights) |\n|---|---|---|---|---|---|---|\n");
+  for (int i = 0; i < r->n_inputs; i++) {
+    const zl_report_input *in = &r->inputs[i];
+    fprintf(f, "| %s | %s | %s | %lld | %lld | %lld | %lld |\n", in->path, in->dataset,
+            in->architecture, (long long)in->rows_in_file, (long long)in->networks,
+            (long long)in->runs, (long long)in->dropped_nonfinite);
+  }
+  fprintf(f, "\n## Time (seconds, slowest rank)\n\nread %.3f, features %.3f, solve %.3f, total %.3f\n",
+          r->seconds_read, r->seconds_features, r->seconds_solve, r->seconds_total);
+}
+
+static int write_md(const char *dir, const zl_report *r) {
+  char path[4200], tmp[4300];
+  snprintf(path, sizeof path, "%s/report.md", dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot create: %s", tmp, strerror(errno));
+  write_md_body(f, r);
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  if (bad) {
+    remove(tmp);
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: write failed: %s", tmp, strerror(errno));
+  }
+  return commit_file(tmp, path);
+}
+
+int zl_report_write(const char *dir, const zl_report *r) {
+  ZL_CALL(write_json(dir, r));
+  return write_md(dir, r);
+}

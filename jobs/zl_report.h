@@ -1,0 +1,50 @@
+/* report.json (schema zoolens-report/1, design §8) and report.md, written by rank 0 atomically. */
+#ifndef ZL_REPORT_H
+#define ZL_REPORT_H
+
+#include <stdint.h>
+
+#define ZL_REPORT_SCHEMA "zoolens-report/1"
+/* Scores from different rank counts agree to this (the Gram is reduced in a grid-dependent order;
+ * see design §3, Determinism). */
+#define ZL_RANK_TOLERANCE 1e-9
+
+typedef struct {
+  char path[4096];
+  char dataset[64], architecture[64];
+  int64_t rows_in_file; /* N of the zoo */
+  int64_t networks;     /* rows selected (final checkpoints or all) */
+  int64_t runs;
+  int64_t dropped_nonfinite;
+} zl_report_input;
+
+typedef struct {
+  int n;
+  double lambda, r2, kendall_tau, rmse;
+} zl_fold_score;
+
+typedef struct {
+  char train[160], test[160], features[32], estimator[32];
+  int folds;
+  double lambda; /* median of the folds' choices */
+  double r2, r2_std, kendall_tau, kendall_tau_std, rmse;
+  zl_fold_score *per_fold; /* folds entries */
+} zl_report_result;
+
+typedef struct {
+  uint64_t seed;
+  int ranks, grid[2];
+  const char *checkpoints;
+  const char *started; /* ISO 8601 UTC */
+  double seconds_read, seconds_features, seconds_solve, seconds_total;
+  int n_inputs;
+  const zl_report_input *inputs;
+  int n_results;
+  const zl_report_result *results;
+} zl_report;
+
+/* Writes DIR/report.json and DIR/report.md, each through a temporary name and rename(2), so a
+ * crash never leaves a partial report. Not collective (rank 0). */
+int zl_report_write(const char *dir, const zl_report *r);
+
+#endif

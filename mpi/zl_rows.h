@@ -1,0 +1,35 @@
+/* Which rows of a zoo an analysis uses, their targets and folds, and which rank holds them
+ * (design §3, step 1). */
+#ifndef ZL_ROWS_H
+#define ZL_ROWS_H
+
+#include <stdint.h>
+
+#include "zl_zoo.h"
+
+typedef enum {
+  ZL_CHECKPOINTS_FINAL = 0, /* the last checkpoint of each run: the paper's protocol */
+  ZL_CHECKPOINTS_ALL = 1
+} zl_checkpoints;
+
+/* This rank's share of the selected rows: a contiguous block of the selection (in file order),
+ * balanced to ±1 row across ranks. */
+typedef struct {
+  int64_t n;       /* rows on this rank */
+  int64_t *row;    /* their indices in the zoo, ascending */
+  double *y;       /* test accuracy */
+  int64_t *run;    /* training run */
+  int *fold;       /* CV fold; set to -1 for rows the analysis drops */
+  int64_t n_total; /* rows selected over all ranks */
+  int64_t n_runs;  /* distinct training runs among them */
+} zl_rows;
+
+/* Rank 0 reads /runs and /metrics/test_accuracy, selects the rows, checks the targets, deals runs
+ * into n_folds folds (zl_folds_assign: independent of the rank count) and scatters each rank its
+ * block. Errors: "<file>: /metrics/test_accuracy: row R is not finite (nan)", "<file>: N training
+ * runs are fewer than K folds". Collective on the zoo's communicator. */
+int zl_rows_select(zl_zoo zoo, zl_checkpoints which, int n_folds, uint64_t seed, zl_rows *rows);
+
+void zl_rows_free(zl_rows *rows);
+
+#endif
