@@ -526,7 +526,7 @@ int zl_cmd_import(int argc, char **argv, MPI_Comm comm) {
   join(src.npy_path, dir, "weights.npy");
   join(src.layout_path, dir, "layout.csv");
 
-  rc = zl_zoo_root_status(comm, root ? read_source(dir, &o, &src) : 0);
+  rc = zl_comm_root_status(comm, root ? read_source(dir, &o, &src) : 0);
   if (!rc) rc = share_plan(comm, &src, &plan);
   if (!rc) {
     rc = write_zoo(comm, out, &src, &plan, (int64_t)o.block_mib << 20, &zoo);

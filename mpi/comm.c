@@ -50,7 +50,8 @@ int zl_comm_agree(MPI_Comm comm, int rc) {
     MPI_Abort(comm, ZL_ERR_RUNTIME);
   }
   msg[ZL_ERROR_MAX - 1] = '\0';
-  if (size > 1 && !strstr(msg, " (rank ")) {
+  /* Rank 0 prints, so its own failures (mostly about the input it validated) need no tag. */
+  if (failing != 0 && !strstr(msg, " (rank ")) {
     char tagged[ZL_ERROR_MAX];
     snprintf(tagged, sizeof tagged, "%.*s (rank %d)", ZL_ERROR_MAX - 16, msg, failing);
     zl_error_replace(tagged);
@@ -58,4 +59,22 @@ int zl_comm_agree(MPI_Comm comm, int rc) {
     zl_error_replace(msg);
   }
   return code;
+}
+
+int zl_comm_root_status(MPI_Comm comm, int rc) {
+  char msg[ZL_ERROR_MAX];
+  int mrc = MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+  if (mrc == MPI_SUCCESS && rc) {
+    snprintf(msg, sizeof msg, "%s", zl_error_message());
+    mrc = MPI_Bcast(msg, ZL_ERROR_MAX, MPI_CHAR, 0, comm);
+    msg[ZL_ERROR_MAX - 1] = '\0';
+    if (mrc == MPI_SUCCESS) zl_error_replace(msg);
+  }
+  if (mrc != MPI_SUCCESS) {
+    /* As in zl_comm_agree: without agreement no collective can be trusted. */
+    zl_mpi_error(mrc, "MPI_Bcast(status)", __FILE__, __LINE__);
+    fprintf(stderr, "zoolens: %s\n", zl_error_message());
+    MPI_Abort(comm, ZL_ERR_RUNTIME);
+  }
+  return rc;
 }

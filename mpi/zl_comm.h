@@ -19,9 +19,13 @@ int zl_mpi_error(int mpi_rc, const char *call, const char *src_file, int src_lin
 
 /* Agrees on the status of a phase: every rank passes its own rc; every rank returns the same
  * value, the rc of the lowest failing rank (0 when all succeeded), and that rank's message becomes
- * the recorded error everywhere, suffixed with " (rank R)" when the communicator has more than one
- * rank. Collective. */
+ * the recorded error everywhere, suffixed with " (rank R)" when R is not 0. Collective. */
 int zl_comm_agree(MPI_Comm comm, int rc);
+
+/* Spreads the verdict of a check only rank 0 made (a file's existence, parsing its inputs): every
+ * rank returns rank 0's rc and rank 0's message becomes the recorded error everywhere. Cheaper than
+ * zl_comm_agree (one broadcast). Collective. */
+int zl_comm_root_status(MPI_Comm comm, int rc);
 
 /* Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD. Not collective. */
 int zl_comm_init(void);

@@ -141,10 +141,5 @@ int zl_zoo_share_rows(MPI_Comm comm, int64_t n_rows, int64_t block_rows, int64_t
  * Not collective. */
 int zl_zoo_check_layout(const char *what, const zl_tensor *t, int n, int64_t n_params);
 
-/* Spreads the verdict of a check only rank 0 made (a file's existence, parsing its inputs): every
- * rank returns rank 0's rc, and rank 0's message becomes the recorded error everywhere, as it is
- * (zl_comm_agree would add " (rank 0)", which is noise for a problem with the input). Collective.
- * (Generic: it belongs in zl_comm.h; it is here because zoo.c and the import job need it.) */
-int zl_zoo_root_status(MPI_Comm comm, int rc);
 
 #endif

@@ -96,24 +96,6 @@ static int h5_fail(const char *file, const char *obj, const char *call, const ch
     }                                                                                              \
   } while (0)
 
-int zl_zoo_root_status(MPI_Comm comm, int rc) {
-  char msg[ZL_ERROR_MAX];
-  int mrc = MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
-  if (mrc == MPI_SUCCESS && rc) {
-    snprintf(msg, sizeof msg, "%s", zl_error_message());
-    mrc = MPI_Bcast(msg, ZL_ERROR_MAX, MPI_CHAR, 0, comm);
-    msg[ZL_ERROR_MAX - 1] = '\0';
-    if (mrc == MPI_SUCCESS) zl_error_replace(msg);
-  }
-  if (mrc != MPI_SUCCESS) {
-    /* As in zl_comm_agree: without agreement no collective can be trusted. */
-    zl_mpi_error(mrc, "MPI_Bcast(status)", __FILE__, __LINE__);
-    fprintf(stderr, "zoolens: %s\n", zl_error_message());
-    MPI_Abort(comm, ZL_ERR_RUNTIME);
-  }
-  return rc;
-}
-
 int zl_zoo_check_layout(const char *what, const zl_tensor *t, int n, int64_t n_params) {
   int64_t end = 0;
   int i = 0;
@@ -987,7 +969,7 @@ int zl_zoo_create(MPI_Comm comm, const char *path, const zl_zoo_spec *spec, zl_z
   int rc = zoo_new(comm, path, 1, &z);
   if (!rc) rc = copy_spec(&z->m, path, spec);
   if ((rc = zl_comm_agree(comm, rc))) goto fail;
-  if ((rc = zl_zoo_root_status(comm, zl_comm_rank(comm) == 0 ? probe_create(z->file) : 0)))
+  if ((rc = zl_comm_root_status(comm, zl_comm_rank(comm) == 0 ? probe_create(z->file) : 0)))
     goto fail;
   if ((rc = zl_comm_agree(comm, create_file(z)))) goto fail;
   *zoo = z;
@@ -1039,7 +1021,7 @@ static int zoo_open(MPI_Comm comm, const char *path, int part, zl_zoo *zoo) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   int rc = zl_comm_agree(comm, zoo_new(comm, path, part, &z));
   if (rc) goto fail;
-  if ((rc = zl_zoo_root_status(comm, zl_comm_rank(comm) == 0 ? validate_alone(z) : 0))) goto fail;
+  if ((rc = zl_comm_root_status(comm, zl_comm_rank(comm) == 0 ? validate_alone(z) : 0))) goto fail;
   if ((rc = zl_comm_agree(comm, open_parallel(z)))) goto fail;
   *zoo = z;
   return 0;
@@ -1071,7 +1053,7 @@ int zl_zoo_commit(zl_zoo *zoo) {
   if (!rc && zl_comm_rank(z->comm) == 0 && rename(z->file, z->path))
     rc =
         ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot rename %s to it: %s", z->path, z->file, strerror(errno));
-  if (!rc || zl_comm_rank(z->comm) == 0) rc = zl_zoo_root_status(z->comm, rc);
+  if (!rc || zl_comm_rank(z->comm) == 0) rc = zl_comm_root_status(z->comm, rc);
   zoo_free(z);
   return rc;
 }
@@ -1136,7 +1118,7 @@ int zl_zoo_write_strings(zl_zoo z, const char *dataset, const char *const *s, in
   int64_t shape[2] = {n, 1}; /* rank 0's count and string width, for everyone */
   snprintf(obj, sizeof obj, "/%s", dataset);
   ZL_CALL(check_writable(z));
-  if ((rc = zl_zoo_root_status(z->comm, root ? pack_strings(obj, s, n, &buf, &width) : 0)))
+  if ((rc = zl_comm_root_status(z->comm, root ? pack_strings(obj, s, n, &buf, &width) : 0)))
     return rc;
   shape[1] = (int64_t)width;
   int mrc = MPI_Bcast(shape, 2, MPI_INT64_T, 0, z->comm);

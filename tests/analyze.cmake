@@ -27,3 +27,54 @@ foreach(np 2 4)
   set_tests_properties(analyze_ranks_agree_np${np} PROPERTIES FIXTURES_REQUIRED analyze_reports
                        TIMEOUT 60)
 endforeach()
+
+# Real data: the dev zoo (when ../shared is there) analysed on 2 ranks, then every held-out
+# prediction and the per-fold R² and τ recomputed independently with numpy + scikit-learn.
+set(ZL_DEV_ZOO ${ZL_SHARED_DIR}/zoos/dev/mnist)
+if(EXISTS ${ZL_DEV_ZOO}/weights.npy)
+  zl_mpi_test(analyze_dev_import 1 COMMAND $<TARGET_FILE:zoolens> import ${ZL_DEV_ZOO}
+              ${ZL_ANALYZE_DIR}/dev.h5)
+  set_tests_properties(analyze_dev_import PROPERTIES FIXTURES_SETUP analyze_dev_zoo
+                       FIXTURES_REQUIRED analyze_dir)
+  zl_mpi_test(analyze_dev 2 COMMAND $<TARGET_FILE:zoolens> analyze ${ZL_ANALYZE_DIR}/dev.h5 --out
+              ${ZL_ANALYZE_DIR}/dev)
+  set_tests_properties(analyze_dev PROPERTIES FIXTURES_SETUP analyze_dev_report
+                       FIXTURES_REQUIRED analyze_dev_zoo)
+  add_test(NAME analyze_dev_vs_sklearn COMMAND ${ZL_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref_analyze.py
+           ${ZL_ANALYZE_DIR}/dev.h5 ${ZL_ANALYZE_DIR}/dev)
+  set_tests_properties(analyze_dev_vs_sklearn PROPERTIES FIXTURES_REQUIRED analyze_dev_report
+                       SKIP_RETURN_CODE 77 TIMEOUT 300)
+else()
+  message(STATUS "zoolens: ${ZL_DEV_ZOO} not found: the dev-zoo analyze tests are not registered")
+endif()
+# The same cross-check on the synth zoo, which needs nothing from ../shared.
+add_test(NAME analyze_synth_vs_sklearn COMMAND ${ZL_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref_analyze.py
+         ${ZL_ANALYZE_DIR}/synth.h5 ${ZL_ANALYZE_DIR}/np2)
+set_tests_properties(analyze_synth_vs_sklearn PROPERTIES FIXTURES_REQUIRED analyze_reports
+                     SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# Bad input at 2 ranks: exit code 1, the exact one-line message, no hang.
+zl_launcher(launch2 2)
+zl_mpi_test(analyze_synth_tiny 1 COMMAND $<TARGET_FILE:zoolens> synth --networks 3 --out
+            ${ZL_ANALYZE_DIR}/three.h5)
+set_tests_properties(analyze_synth_tiny PROPERTIES FIXTURES_SETUP analyze_three
+                     FIXTURES_REQUIRED analyze_dir)
+zl_mpi_test(analyze_import_nan 1 COMMAND $<TARGET_FILE:zoolens> import ${ZL_ZOO_FIXTURES}/tiny_gz
+            ${ZL_ANALYZE_DIR}/nan.h5)
+set_tests_properties(analyze_import_nan PROPERTIES FIXTURES_SETUP analyze_nan
+                     FIXTURES_REQUIRED "analyze_dir;zoo_fixtures")
+function(zl_analyze_bad name fixture message)
+  zl_script_test(${name} 2 ${ZL_ANALYZE_DIR} "${fixture};zoo_fixtures" ${ZL_EXPECT_ERROR} 1
+                 "zoolens: ${message}" ${launch2} $<TARGET_FILE:zoolens> analyze ${ARGN})
+endfunction()
+zl_analyze_bad(analyze_bad_missing analyze_dir "missing.h5: no such file" missing.h5 --out o)
+zl_analyze_bad(analyze_bad_version analyze_dir
+               "${ZL_ZOO_FIXTURES}/version2.h5: format_version is 2, this zoolens reads 1"
+               ${ZL_ZOO_FIXTURES}/version2.h5 --out o)
+zl_analyze_bad(analyze_bad_nan analyze_nan
+               "nan.h5: /metrics/test_accuracy: row 5 is not finite (nan)" nan.h5 --out o)
+zl_analyze_bad(analyze_bad_folds analyze_three "three.h5: 3 training runs are fewer than 5 folds"
+               three.h5 --out o)
+zl_script_test(analyze_bad_usage 2 ${ZL_ANALYZE_DIR} analyze_dir ${ZL_EXPECT_ERROR} 2
+               "zoolens: analyze: --out DIR is required" ${launch2} $<TARGET_FILE:zoolens> analyze
+               three.h5)

@@ -11,37 +11,27 @@ endforeach()
 
 # Tiny Small CNN Zoo directories (good and broken) and broken zoo files, written afresh (stale
 # outputs removed) before any test that uses them.
-set(ZL_ZOO_FIXTURES ${CMAKE_CURRENT_BINARY_DIR}/zoo_files)
 zl_mpi_program(zoo_fixtures)
 zl_mpi_test(zoo_fixtures 1 COMMAND $<TARGET_FILE:zoo_fixtures> ${ZL_ZOO_FIXTURES} TIMEOUT 60)
 set_tests_properties(zoo_fixtures PROPERTIES FIXTURES_SETUP zoo_fixtures)
 zl_mpi_program(test_import)
 
-# A script test in the fixture directory; the script starts the MPI jobs itself with the
-# launcher line that zl_mpi_test uses (tests/CMakeLists.txt), so it is passed in.
 function(zl_zoo_script_test name np)
-  add_test(NAME ${name} COMMAND sh ${ARGN} WORKING_DIRECTORY ${ZL_ZOO_FIXTURES})
-  set_tests_properties(${name} PROPERTIES PROCESSORS ${np} TIMEOUT 120 LABELS mpi
-                       FIXTURES_REQUIRED zoo_fixtures SKIP_RETURN_CODE 77
-                       ENVIRONMENT "OMPI_MCA_btl_vader_single_copy_mechanism=none;OMPI_MCA_mpi_yield_when_idle=1")
-endfunction()
-function(zl_zoo_launcher var np)
-  set(${var} ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${ZL_MPIEXEC_FLAGS}
-      ${MPIEXEC_PREFLAGS} PARENT_SCOPE)
+  zl_script_test(${name} ${np} ${ZL_ZOO_FIXTURES} zoo_fixtures ${ARGN})
 endfunction()
 
 # Round trips: every weight bit and value compared. --block-mib 1 makes several blocks per rank
 # (52 rows of 4970 floats), and at 2 ranks unequal block counts (53 and 52 rows of tiny_gz).
 set(roundtrip ${CMAKE_CURRENT_SOURCE_DIR}/zoo_roundtrip.sh)
 foreach(np 1 2 4)
-  zl_zoo_launcher(launch ${np})
+  zl_launcher(launch ${np})
   zl_zoo_script_test(import_tiny_gz_np${np} ${np} ${roundtrip} tiny_gz tiny_gz_np${np}.h5
                      $<TARGET_FILE:zoolens> $<TARGET_FILE:test_import> "--block-mib 1" ${launch})
   zl_zoo_script_test(import_dev_mnist_np${np} ${np} ${roundtrip} ${ZL_SHARED_DIR}/zoos/dev/mnist
                      dev_mnist_np${np}.h5 $<TARGET_FILE:zoolens> $<TARGET_FILE:test_import>
                      "--block-mib 1" ${launch})
 endforeach()
-zl_zoo_launcher(launch2 2)
+zl_launcher(launch2 2)
 zl_zoo_script_test(import_tiny_csv_np2 2 ${roundtrip} tiny_csv tiny_csv_np2.h5
                    $<TARGET_FILE:zoolens> $<TARGET_FILE:test_import>
                    "--dataset fashion_mnist --architecture mlp" ${launch2})
