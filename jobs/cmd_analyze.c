@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -337,10 +338,16 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   }
   if (!rc) rc = zl_predictions_commit(&pred);
   zl_predictions_destroy(&pred);
+  /* Memory per rank is a design target (§6): report the largest peak over the ranks. */
+  struct rusage ru;
+  double rss = getrusage(RUSAGE_SELF, &ru) ? 0.0 : (double)ru.ru_maxrss / 1024.0, peak = 0.0;
+  if (!rc && MPI_Allreduce(&rss, &peak, 1, MPI_DOUBLE, MPI_MAX, comm) != MPI_SUCCESS)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Allreduce(peak memory) failed");
   if (!rc) {
     zl_report rep = {(uint64_t)o.seed, zl_comm_size(comm), {grid[0], grid[1]},
                      o.checkpoints == ZL_CHECKPOINTS_FINAL ? "final" : "all", started, t.read,
-                     t.features, t.solve, MPI_Wtime() - t_start, n_zoos, inputs, n_zoos, results};
+                     t.features, t.solve, MPI_Wtime() - t_start, peak, n_zoos, inputs, n_zoos,
+                     results};
     if (rank == 0) {
       rc = zl_report_write(o.out, &rep);
       if (!rc) printf("report: %s/report.md (and report.json)\n", o.out);

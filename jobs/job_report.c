@@ -59,12 +59,12 @@ static json_t *report_json(const zl_report *r) {
     return NULL;
   }
   return json_pack(
-      "{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:f, s:s, s:{s:o, s:o, s:o, s:o}}, "
+      "{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:f, s:s, s:o, s:{s:o, s:o, s:o, s:o}}, "
       "s:{s:s, s:s, s:s, s:s}, s:o, s:o}",
       "schema", ZL_REPORT_SCHEMA, "zoolens_version", v.zoolens, "git_commit", v.git_commit, "seed",
       (json_int_t)r->seed, "checkpoints", r->checkpoints, "run", "ranks", r->ranks, "grid",
       r->grid[0], r->grid[1], "rank_tolerance", ZL_RANK_TOLERANCE, "started", r->started,
-      "seconds", "read", num(r->seconds_read), "features", num(r->seconds_features), "solve",
+      "peak_rss_mib", num(r->peak_rss_mib), "seconds", "read", num(r->seconds_read), "features", num(r->seconds_features), "solve",
       num(r->seconds_solve), "total", num(r->seconds_total), "versions", "mpi", v.mpi, "hdf5",
       v.hdf5, "scalapack", v.scalapack, "blas", v.blas, "inputs", inputs, "results", results);
 }
@@ -156,8 +156,9 @@ static void write_md_body(FILE *f, const zl_report *r) {
             in->architecture, (long long)in->rows_in_file, (long long)in->networks,
             (long long)in->runs, (long long)in->dropped_nonfinite);
   }
-  fprintf(f, "\n## Time (seconds, slowest rank)\n\nread %.3f, features %.3f, solve %.3f, total %.3f\n",
-          r->seconds_read, r->seconds_features, r->seconds_solve, r->seconds_total);
+  fprintf(f, "\n## Time (seconds, slowest rank) and memory\n\nread %.3f, features %.3f, solve %.3f, "
+             "total %.3f; peak resident memory per rank %.1f MiB\n",
+          r->seconds_read, r->seconds_features, r->seconds_solve, r->seconds_total, r->peak_rss_mib);
 }
 
 static int write_md(const char *dir, const zl_report *r) {

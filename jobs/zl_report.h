@@ -37,6 +37,7 @@ typedef struct {
   const char *checkpoints;
   const char *started; /* ISO 8601 UTC */
   double seconds_read, seconds_features, seconds_solve, seconds_total;
+  double peak_rss_mib; /* largest peak resident set over the ranks */
   int n_inputs;
   const zl_report_input *inputs;
   int n_results;
