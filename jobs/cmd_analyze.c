@@ -1,5 +1,5 @@
-/* zoolens analyze: W-stats features from parallel HDF5 reads, grouped-CV ridge on a BLACS grid,
- * scores gathered on rank 0 (design §3). */
+/* zoolens analyze: feature sets from parallel HDF5 reads, cross-validated ridge and random-Fourier-
+ * feature ridge on a BLACS grid, transfer across zoos, scores gathered on rank 0 (design §3). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,35 +11,84 @@
 
 #include "zl_cli.h"
 #include "zl_comm.h"
+#include "zl_estimate.h"
 #include "zl_features.h"
 #include "zl_jobs.h"
 #include "zl_metrics.h"
 #include "zl_predictions.h"
 #include "zl_report.h"
-#include "zl_ridge.h"
 #include "zl_rows.h"
 
 #define MAX_FOLDS 100
+#define MAX_SPECS 16
+
+/* A feature spec: one set, or several concatenated ("wstats+hparams"). */
+typedef struct {
+  char name[64];
+  int sets[ZL_N_FEATSETS];
+} feature_spec;
 
 typedef struct {
   const char *out;
-  const char *features;
-  const char *estimator;
-  long long folds;
-  long long seed;
+  int n_specs;
+  feature_spec specs[MAX_SPECS];
+  int estimators[ZL_N_ESTIMATORS];
+  long long folds, seed, rff_features;
   zl_checkpoints checkpoints;
   zl_spread spread;
 } analyze_opts;
 
 static const zl_opt options[] = {
-    {"out", 1, "DIR", "output directory for report.json and report.md (required)"},
-    {"features", 1, "LIST", "feature sets, comma-separated: wstats (default wstats)"},
-    {"estimator", 1, "NAME", "ridge (default ridge)"},
+    {"out", 1, "DIR", "output directory for report.json, report.md, predictions.h5 (required)"},
+    {"features", 1, "LIST",
+     "feature sets, comma-separated; a+b concatenates: wstats, hparams, flat (default "
+     "wstats,hparams)"},
+    {"estimator", 1, "LIST", "estimators, comma-separated: ridge, rff (default ridge,rff)"},
     {"folds", 1, "K", "cross-validation folds, grouped by training run (default 5, at least 3)"},
-    {"seed", 1, "S", "seed of the fold assignment (default 0)"},
+    {"seed", 1, "S", "seed of the fold assignment and the random features (default 0)"},
     {"checkpoints", 1, "WHICH", "final: last checkpoint of each run (default); all: every row"},
     {"spread", 1, "NAME", "W-stats spread: std (population, the paper; default) or variance"},
+    {"rff-features", 1, "D", "random Fourier features of the rff estimator (default 512)"},
 };
+
+static int parse_features(analyze_opts *o, const char *arg) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", arg);
+  o->n_specs = 0;
+  for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
+       item = strtok_r(NULL, ",", &save)) {
+    if (o->n_specs == MAX_SPECS)
+      return ZL_ERR(ZL_ERR_USAGE, "analyze: --features: more than %d feature specs", MAX_SPECS);
+    feature_spec *sp = &o->specs[o->n_specs++];
+    memset(sp, 0, sizeof *sp);
+    snprintf(sp->name, sizeof sp->name, "%s", item);
+    for (char *s2 = NULL, *part = strtok_r(item, "+", &s2); part; part = strtok_r(NULL, "+", &s2)) {
+      zl_featset s;
+      if (zl_featset_parse(part, &s))
+        return ZL_ERR(ZL_ERR_USAGE,
+                      "analyze: --features: '%s' is not a feature set (wstats, hparams, flat)", part);
+      sp->sets[s] = 1;
+    }
+  }
+  if (!o->n_specs) return ZL_ERR(ZL_ERR_USAGE, "analyze: --features: empty list");
+  return 0;
+}
+
+static int parse_estimators(analyze_opts *o, const char *arg) {
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", arg);
+  memset(o->estimators, 0, sizeof o->estimators);
+  int n = 0;
+  for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
+       item = strtok_r(NULL, ",", &save), n++) {
+    zl_estimator e;
+    if (zl_estimator_parse(item, &e))
+      return ZL_ERR(ZL_ERR_USAGE, "analyze: --estimator: '%s' is not an estimator (ridge, rff)",
+                    item);
+    o->estimators[e] = 1;
+  }
+  return n ? 0 : ZL_ERR(ZL_ERR_USAGE, "analyze: --estimator: empty list");
+}
 
 static int on_option(void *ctx, int i, const char *arg) {
   analyze_opts *o = ctx;
@@ -48,17 +97,9 @@ static int on_option(void *ctx, int i, const char *arg) {
     o->out = arg;
     return 0;
   case 1:
-    if (strcmp(arg, "wstats"))
-      return ZL_ERR(ZL_ERR_USAGE, "analyze: --features: '%s' is not available (available: wstats)",
-                    arg);
-    o->features = arg;
-    return 0;
+    return parse_features(o, arg);
   case 2:
-    if (strcmp(arg, "ridge"))
-      return ZL_ERR(ZL_ERR_USAGE, "analyze: --estimator: '%s' is not available (available: ridge)",
-                    arg);
-    o->estimator = arg;
-    return 0;
+    return parse_estimators(o, arg);
   case 3:
     return zl_cli_long("analyze", "folds", arg, 3, MAX_FOLDS, &o->folds);
   case 4:
@@ -69,19 +110,15 @@ static int on_option(void *ctx, int i, const char *arg) {
       return 0;
     }
     return ZL_ERR(ZL_ERR_USAGE, "analyze: --checkpoints: '%s' is not final or all", arg);
-  default:
+  case 6:
     if (!strcmp(arg, "std") || !strcmp(arg, "variance")) {
       o->spread = arg[0] == 's' ? ZL_SPREAD_STD : ZL_SPREAD_VARIANCE;
       return 0;
     }
     return ZL_ERR(ZL_ERR_USAGE, "analyze: --spread: '%s' is not std or variance", arg);
+  default:
+    return zl_cli_long("analyze", "rff-features", arg, 1, 1 << 16, &o->rff_features);
   }
-}
-
-/* λ grid (standardised features, per-row loss): 1e-6 … 1e3 in half decades, ascending. */
-#define N_LAMBDA 19
-static void lambda_grid(double *g) {
-  for (int i = 0; i < N_LAMBDA; i++) g[i] = pow(10.0, -6.0 + 0.5 * i);
 }
 
 static int make_out_dir(const char *dir) {
@@ -105,214 +142,329 @@ static double std_of(const double *v, int n) {
   return n > 1 ? sqrt(s / (n - 1)) : 0.0;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+static double median_of(double *v, int n) {
+  for (int i = 1; i < n; i++) /* insertion sort: n is a fold count */
+    for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  return v[n / 2];
 }
 
-/* Rank 0: per-fold scores of the gathered held-out predictions, then their means and spreads. */
-static int score_folds(const double *y, const double *yhat, const int *fold, int64_t n, int K,
-                       const double *lambda, zl_report_result *res) {
-  double *fy = zl_malloc((size_t)n, sizeof(double), "fold targets");
-  double *fp = zl_malloc((size_t)n, sizeof(double), "fold predictions");
-  double r2[MAX_FOLDS], tau[MAX_FOLDS], rmse[MAX_FOLDS], lam[MAX_FOLDS];
-  int rc = (fy && fp) ? 0 : ZL_ERR_RUNTIME;
-  for (int k = 0; !rc && k < K; k++) {
-    int64_t m = 0;
-    for (int64_t i = 0; i < n; i++)
-      if (fold[i] == k) {
-        fy[m] = y[i];
-        fp[m++] = yhat[i];
-      }
-    res->per_fold[k].n = (int)m;
-    res->per_fold[k].lambda = lam[k] = lambda[k];
-    res->per_fold[k].r2 = r2[k] = zl_r2(fy, fp, (size_t)m);
-    res->per_fold[k].rmse = rmse[k] = zl_rmse(fy, fp, (size_t)m);
-    rc = zl_kendall_tau_b(fy, fp, (size_t)m, &tau[k]);
-    res->per_fold[k].kendall_tau = tau[k];
-  }
-  if (!rc) {
-    res->r2 = mean_of(r2, K);
-    res->r2_std = std_of(r2, K);
-    res->kendall_tau = mean_of(tau, K);
-    res->kendall_tau_std = std_of(tau, K);
-    res->rmse = mean_of(rmse, K);
-    qsort(lam, (size_t)K, sizeof(double), cmp_double);
-    res->lambda = lam[K / 2];
-  }
-  free(fy);
-  free(fp);
-  return rc;
+/* Held-out (y, ŷ, fold) of the used rows, gathered on rank 0. */
+typedef struct {
+  int64_t n;
+  double *y, *p;
+  int *fold;
+} gathered;
+
+static void gathered_free(gathered *g) {
+  free(g->y);
+  free(g->p);
+  free(g->fold);
+  memset(g, 0, sizeof *g);
 }
 
-/* Gathers (y, ŷ, fold) of the used rows on rank 0 and scores them there. */
-static int gather_and_score(MPI_Comm comm, const zl_rows *rows, const double *yhat, int K,
-                            const double *lambda, zl_report_result *res) {
-  int rank = zl_comm_rank(comm), size = zl_comm_size(comm);
-  int used = 0;
+static int gather_pairs(MPI_Comm comm, const zl_rows *rows, const double *yhat, gathered *g) {
+  int rank = zl_comm_rank(comm), size = zl_comm_size(comm), used = 0;
+  memset(g, 0, sizeof *g);
   for (int64_t i = 0; i < rows->n; i++) used += rows->fold[i] >= 0;
   double *ly = zl_malloc((size_t)used, sizeof(double), "held-out targets");
   double *lp = zl_malloc((size_t)used, sizeof(double), "held-out predictions");
   int *lf = zl_malloc((size_t)used, sizeof(int), "held-out folds");
   int *counts = zl_malloc((size_t)size, sizeof(int), "gather counts");
   int *displs = zl_malloc((size_t)size, sizeof(int), "gather offsets");
-  double *gy = NULL, *gp = NULL;
-  int *gf = NULL;
-  int rc = (ly && lp && lf && counts && displs) ? 0 : ZL_ERR_RUNTIME;
-  rc = zl_comm_agree(comm, rc);
-  if (rc) goto done;
-  for (int64_t i = 0, j = 0; i < rows->n; i++)
+  int rc = zl_comm_agree(comm, (ly && lp && lf && counts && displs) ? 0 : ZL_ERR_RUNTIME);
+  for (int64_t i = 0, j = 0; !rc && i < rows->n; i++)
     if (rows->fold[i] >= 0) {
       ly[j] = rows->y[i];
       lp[j] = yhat[i];
       lf[j++] = rows->fold[i];
     }
-  int m = MPI_Gather(&used, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
-  if (m != MPI_SUCCESS) {
-    rc = zl_mpi_error(m, "MPI_Gather(counts)", __FILE__, __LINE__);
-    goto done;
+  if (!rc) {
+    int m = MPI_Gather(&used, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
+    if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Gather(counts)", __FILE__, __LINE__);
   }
-  int64_t total = 0;
-  if (rank == 0) {
+  if (!rc && rank == 0) {
     for (int r = 0; r < size; r++) {
-      displs[r] = (int)total;
-      total += counts[r];
+      displs[r] = (int)g->n;
+      g->n += counts[r];
     }
-    gy = zl_malloc((size_t)total, sizeof(double), "gathered targets");
-    gp = zl_malloc((size_t)total, sizeof(double), "gathered predictions");
-    gf = zl_malloc((size_t)total, sizeof(int), "gathered folds");
-    if (!gy || !gp || !gf) rc = ZL_ERR_RUNTIME;
+    g->y = zl_malloc((size_t)g->n, sizeof(double), "gathered targets");
+    g->p = zl_malloc((size_t)g->n, sizeof(double), "gathered predictions");
+    g->fold = zl_malloc((size_t)g->n, sizeof(int), "gathered folds");
+    if (!g->y || !g->p || !g->fold) rc = ZL_ERR_RUNTIME;
   }
   rc = zl_comm_agree(comm, rc);
-  if (rc) goto done;
-  if (MPI_Gatherv(ly, used, MPI_DOUBLE, gy, counts, displs, MPI_DOUBLE, 0, comm) != MPI_SUCCESS ||
-      MPI_Gatherv(lp, used, MPI_DOUBLE, gp, counts, displs, MPI_DOUBLE, 0, comm) != MPI_SUCCESS ||
-      MPI_Gatherv(lf, used, MPI_INT, gf, counts, displs, MPI_INT, 0, comm) != MPI_SUCCESS)
+  if (!rc && (MPI_Gatherv(ly, used, MPI_DOUBLE, g->y, counts, displs, MPI_DOUBLE, 0, comm) ||
+              MPI_Gatherv(lp, used, MPI_DOUBLE, g->p, counts, displs, MPI_DOUBLE, 0, comm) ||
+              MPI_Gatherv(lf, used, MPI_INT, g->fold, counts, displs, MPI_INT, 0, comm)))
     rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Gatherv(predictions) failed");
-  if (!rc && rank == 0) rc = score_folds(gy, gp, gf, total, K, lambda, res);
-  rc = zl_comm_agree(comm, rc);
-done:
   free(ly);
   free(lp);
   free(lf);
   free(counts);
   free(displs);
-  free(gy);
-  free(gp);
-  free(gf);
+  if (rc) gathered_free(g);
   return rc;
 }
 
-/* Cross-validated ridge on one zoo's feature rows: λ per outer fold by inner CV, then held-out
- * predictions for every used row. */
-static int cv_ridge(MPI_Comm comm, const zl_rows *rows, const double *X, int F, int K, double *yhat,
-                    double *lambda, int grid[2]) {
-  zl_cvridge cv = NULL;
-  ZL_CALL(zl_cvridge_create(comm, F, K, &cv));
-  zl_cvridge_grid(cv, &grid[0], &grid[1]);
-  double lgrid[N_LAMBDA];
-  int in_train[MAX_FOLDS];
-  lambda_grid(lgrid);
-  double *coef = zl_malloc((size_t)F + 1, sizeof(double), "ridge coefficients");
-  int rc = zl_comm_agree(comm, coef ? 0 : ZL_ERR_RUNTIME);
-  if (!rc) rc = zl_cvridge_accumulate(cv, rows->n, X, rows->y, rows->fold);
-  for (int k = 0; !rc && k < K; k++)
-    if (zl_cvridge_fold_rows(cv, k) == 0)
-      rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d has no network with finite weights", k);
-  for (int k = 0; !rc && k < K; k++) {
-    rc = zl_cvridge_select_lambda(cv, k, lgrid, N_LAMBDA, &lambda[k]);
-    for (int j = 0; j < K; j++) in_train[j] = j != k;
-    if (!rc) rc = zl_cvridge_fit(cv, in_train, lambda[k], coef);
-    for (int64_t i = 0; !rc && i < rows->n; i++) {
-      if (rows->fold[i] != k) continue;
-      double p = coef[0];
-      for (int j = 0; j < F; j++) p += coef[1 + j] * X[i * F + j];
-      yhat[i] = p;
-    }
+/* Rank 0: R², τ, RMSE of the pairs with fold == k (k < 0: all of them). */
+static int score(const gathered *g, int k, zl_fold_score *s) {
+  double *fy = zl_malloc((size_t)g->n, sizeof(double), "fold targets");
+  double *fp = zl_malloc((size_t)g->n, sizeof(double), "fold predictions");
+  if (!fy || !fp) {
+    free(fy);
+    free(fp);
+    return ZL_ERR_RUNTIME;
   }
-  free(coef);
-  zl_cvridge_destroy(&cv);
+  int64_t m = 0;
+  for (int64_t i = 0; i < g->n; i++)
+    if (k < 0 || g->fold[i] == k) {
+      fy[m] = g->y[i];
+      fp[m++] = g->p[i];
+    }
+  s->n = (int)m;
+  s->r2 = zl_r2(fy, fp, (size_t)m);
+  s->rmse = zl_rmse(fy, fp, (size_t)m);
+  int rc = zl_kendall_tau_b(fy, fp, (size_t)m, &s->kendall_tau);
+  free(fy);
+  free(fp);
   return rc;
+}
+
+/* Rank 0: per-fold scores and their means and spreads. */
+static int score_cv(const gathered *g, const zl_choice *choice, zl_report_result *res) {
+  int K = res->folds;
+  double r2[MAX_FOLDS], tau[MAX_FOLDS], rmse[MAX_FOLDS], lam[MAX_FOLDS], bw[MAX_FOLDS];
+  for (int k = 0; k < K; k++) {
+    zl_fold_score *f = &res->per_fold[k];
+    ZL_CALL(score(g, k, f));
+    f->lambda = lam[k] = choice[k].lambda;
+    f->bandwidth = bw[k] = choice[k].bandwidth > 0 ? choice[k].bandwidth : NAN;
+    r2[k] = f->r2;
+    tau[k] = f->kendall_tau;
+    rmse[k] = f->rmse;
+  }
+  res->r2 = mean_of(r2, K);
+  res->r2_std = std_of(r2, K);
+  res->kendall_tau = mean_of(tau, K);
+  res->kendall_tau_std = std_of(tau, K);
+  res->rmse = mean_of(rmse, K);
+  res->lambda = median_of(lam, K);
+  res->bandwidth = median_of(bw, K);
+  res->networks = g->n;
+  return 0;
+}
+
+/* Everything known about one input zoo. */
+typedef struct {
+  zl_report_input in;
+  zl_rows rows;
+  zl_featmat sets[ZL_N_FEATSETS];
+} zoo_data;
+
+static void zoo_data_free(zoo_data *z) {
+  zl_rows_free(&z->rows);
+  for (int s = 0; s < ZL_N_FEATSETS; s++) zl_featmat_free(&z->sets[s]);
 }
 
 typedef struct {
   double read, features, solve;
 } phase_times;
 
-/* One CV block: everything about one zoo. */
-static int analyze_zoo(MPI_Comm comm, const char *path, int index, const analyze_opts *o,
-                       zl_predictions pred, zl_report_input *in, zl_report_result *res, int grid[2],
-                       phase_times *t) {
+static int load_zoo(MPI_Comm comm, const char *path, const analyze_opts *o, zoo_data *z,
+                    phase_times *t) {
   zl_zoo zoo = NULL;
-  zl_rows rows = {0};
-  double *X = NULL, *yhat = NULL, lambda[MAX_FOLDS];
-  int rc = zl_zoo_open(comm, path, &zoo);
-  if (rc) return rc;
+  ZL_CALL(zl_zoo_open(comm, path, &zoo));
+  zl_report_input *in = &z->in;
   snprintf(in->path, sizeof in->path, "%s", path);
   snprintf(in->dataset, sizeof in->dataset, "%s", zl_zoo_dataset(zoo));
   snprintf(in->architecture, sizeof in->architecture, "%s", zl_zoo_architecture(zoo));
   in->rows_in_file = zl_zoo_n_rows(zoo);
-  ZL_CALL_GOTO(rc, done, zl_rows_select(zoo, o->checkpoints, (int)o->folds, (uint64_t)o->seed, &rows));
-  in->networks = rows.n_total;
-  in->runs = rows.n_runs;
-  int F = zl_features_wstats_count(zoo);
-  X = zl_malloc((size_t)rows.n * F, sizeof(double), "feature rows");
-  yhat = zl_calloc((size_t)rows.n, sizeof(double), "predictions");
-  rc = zl_comm_agree(comm, (X && yhat) ? 0 : ZL_ERR_RUNTIME);
-  if (rc) goto done;
+  int want[ZL_N_FEATSETS] = {0};
+  for (int i = 0; i < o->n_specs; i++)
+    for (int s = 0; s < ZL_N_FEATSETS; s++) want[s] |= o->specs[i].sets[s];
   double tr = 0, tf = 0;
-  ZL_CALL_GOTO(rc, done,
-               zl_features_wstats(zoo, &rows, o->spread, X, &in->dropped_nonfinite, &tr, &tf));
-  double t0 = MPI_Wtime();
-  rc = zl_comm_agree(comm, cv_ridge(comm, &rows, X, F, (int)o->folds, yhat, lambda, grid));
-  if (rc) {
-    char why[ZL_ERROR_MAX];
-    snprintf(why, sizeof why, "%s", zl_error_message());
-    rc = ZL_ERR(rc, "%s: %s", path, why);
-    goto done;
-  }
-  snprintf(res->train, sizeof res->train, "%s/%s", in->dataset, in->architecture);
-  snprintf(res->test, sizeof res->test, "%s", res->train);
-  snprintf(res->features, sizeof res->features, "%s", o->features);
-  snprintf(res->estimator, sizeof res->estimator, "%s", o->estimator);
-  res->folds = (int)o->folds;
-  res->per_fold = zl_calloc((size_t)o->folds, sizeof(zl_fold_score), "fold scores");
-  rc = zl_comm_agree(comm, res->per_fold ? 0 : ZL_ERR_RUNTIME);
-  if (!rc) rc = gather_and_score(comm, &rows, yhat, (int)o->folds, lambda, res);
-  t->solve += MPI_Wtime() - t0;
-  char group[80];
-  snprintf(group, sizeof group, "%s_%s", res->features, res->estimator);
-  if (!rc) rc = zl_predictions_add(pred, group, index, &rows, yhat);
-  double mine[2] = {tr, tf}, slowest[2];
+  int rc = zl_rows_select(zoo, o->checkpoints, (int)o->folds, (uint64_t)o->seed, &z->rows);
+  if (!rc)
+    rc = zl_features_compute(zoo, &z->rows, want, o->spread, z->sets, &in->dropped_nonfinite, &tr,
+                             &tf);
+  in->networks = z->rows.n_total;
+  in->runs = z->rows.n_runs;
+  double mine[2] = {tr, tf}, slowest[2] = {0, 0};
   if (!rc && MPI_Allreduce(mine, slowest, 2, MPI_DOUBLE, MPI_MAX, comm) != MPI_SUCCESS)
     rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Allreduce(timings) failed");
-  if (!rc) {
-    t->read += slowest[0];
-    t->features += slowest[1];
-  }
-done:
-  free(X);
-  free(yhat);
-  zl_rows_free(&rows);
+  t->read += slowest[0];
+  t->features += slowest[1];
   zl_zoo_destroy(&zoo);
   return rc;
 }
 
-static void print_summary(const zl_report_result *r, const zl_report_input *in) {
-  printf("%s  %s %s: R² %.4f ± %.4f, Kendall τ %.4f ± %.4f, RMSE %.4f (%lld networks, %lld dropped, "
-         "%d folds)\n",
-         r->test, r->features, r->estimator, r->r2, r->r2_std, r->kendall_tau, r->kendall_tau_std,
-         r->rmse, (long long)in->networks, (long long)in->dropped_nonfinite, r->folds);
+/* The feature matrix of spec for zoo z: the sets side by side. *owned tells whether to free it. */
+static int spec_matrix(MPI_Comm comm, const zoo_data *z, const feature_spec *sp, double **X, int *F,
+                       int *owned) {
+  int n_sets = 0, only = 0;
+  *F = 0;
+  for (int s = 0; s < ZL_N_FEATSETS; s++)
+    if (sp->sets[s]) {
+      *F += z->sets[s].F;
+      n_sets++;
+      only = s;
+    }
+  if (n_sets == 1) {
+    *X = z->sets[only].X;
+    *owned = 0;
+    return 0;
+  }
+  int64_t n = z->rows.n;
+  *X = zl_malloc((size_t)n * (size_t)*F, sizeof(double), "combined features");
+  *owned = 1;
+  ZL_CALL(zl_comm_agree(comm, *X ? 0 : ZL_ERR_RUNTIME));
+  for (int64_t i = 0; i < n; i++)
+    for (int s = 0, j = 0; s < ZL_N_FEATSETS; s++)
+      if (sp->sets[s]) {
+        memcpy(*X + i * *F + j, z->sets[s].X + i * z->sets[s].F, sizeof(double) * z->sets[s].F);
+        j += z->sets[s].F;
+      }
+  return 0;
+}
+
+static void name_result(zl_report_result *r, const zoo_data *train, const zoo_data *test,
+                        const char *features, zl_estimator e) {
+  snprintf(r->train, sizeof r->train, "%s/%s", train->in.dataset, train->in.architecture);
+  snprintf(r->test, sizeof r->test, "%s/%s", test->in.dataset, test->in.architecture);
+  snprintf(r->features, sizeof r->features, "%s", features);
+  snprintf(r->estimator, sizeof r->estimator, "%s", zl_estimator_name(e));
+}
+
+/* Results of one (spec, estimator): a CV block per zoo, then transfer between every pair of zoos
+ * whose feature spaces match. */
+typedef struct {
+  zl_report_result *r;
+  int n, cap;
+} result_list;
+
+static zl_report_result *next_result(result_list *l) {
+  if (l->n == l->cap) return NULL;
+  zl_report_result *r = &l->r[l->n++];
+  memset(r, 0, sizeof *r);
+  return r;
+}
+
+static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, const double *X,
+                  int F, const feature_spec *sp, zl_estimator e, zl_predictions pred,
+                  zl_report_result *res, int grid[2]) {
+  int rank = zl_comm_rank(comm), K = (int)o->folds;
+  zl_estimate_opts eo = {K, (uint64_t)o->seed, (int)o->rff_features};
+  zl_choice choice[MAX_FOLDS];
+  double *yhat = zl_calloc((size_t)z->rows.n, sizeof(double), "predictions");
+  name_result(res, z, z, sp->name, e);
+  res->folds = K;
+  res->per_fold = zl_calloc((size_t)K, sizeof(zl_fold_score), "fold scores");
+  int rc = zl_comm_agree(comm, (yhat && res->per_fold) ? 0 : ZL_ERR_RUNTIME);
+  if (!rc) rc = zl_estimate_cv(comm, e, &eo, &z->rows, X, F, yhat, choice, grid);
+  if (rc) {
+    char why[ZL_ERROR_MAX];
+    snprintf(why, sizeof why, "%s", zl_error_message());
+    rc = ZL_ERR(rc, "%s: %s %s: %s", z->in.path, sp->name, zl_estimator_name(e), why);
+  }
+  gathered g = {0};
+  if (!rc) rc = gather_pairs(comm, &z->rows, yhat, &g);
+  if (!rc && rank == 0) rc = score_cv(&g, choice, res);
+  rc = zl_comm_agree(comm, rc);
+  char group[160];
+  snprintf(group, sizeof group, "%s_%s", sp->name, zl_estimator_name(e));
+  if (!rc) rc = zl_predictions_add(pred, group, zi, &z->rows, yhat);
+  gathered_free(&g);
+  free(yhat);
+  return rc;
+}
+
+static int run_transfer(MPI_Comm comm, const analyze_opts *o, zoo_data *a, const double *XA,
+                        zoo_data *b, const double *XB, int F, const feature_spec *sp,
+                        zl_estimator e, zl_report_result *res) {
+  zl_estimate_opts eo = {(int)o->folds, (uint64_t)o->seed, (int)o->rff_features};
+  zl_choice choice = {0, 0};
+  double *yhat = zl_calloc((size_t)b->rows.n, sizeof(double), "predictions");
+  name_result(res, a, b, sp->name, e);
+  int rc = zl_comm_agree(comm, yhat ? 0 : ZL_ERR_RUNTIME);
+  if (!rc) rc = zl_estimate_transfer(comm, e, &eo, &a->rows, XA, &b->rows, XB, F, yhat, &choice);
+  gathered g = {0};
+  if (!rc) rc = gather_pairs(comm, &b->rows, yhat, &g);
+  if (!rc && zl_comm_rank(comm) == 0) {
+    zl_fold_score s;
+    rc = score(&g, -1, &s);
+    res->r2 = s.r2;
+    res->kendall_tau = s.kendall_tau;
+    res->rmse = s.rmse;
+    res->networks = g.n;
+    res->r2_std = res->kendall_tau_std = NAN;
+    res->lambda = choice.lambda;
+    res->bandwidth = choice.bandwidth > 0 ? choice.bandwidth : NAN;
+  }
+  rc = zl_comm_agree(comm, rc);
+  gathered_free(&g);
+  free(yhat);
+  return rc;
+}
+
+static void print_summary(const zl_report_result *r) {
+  if (!strcmp(r->train, r->test))
+    printf("%-22s %-16s %-6s R² %.4f ± %.4f  τ %.4f ± %.4f  RMSE %.4f  (%lld networks, %d folds)\n",
+           r->test, r->features, r->estimator, r->r2, r->r2_std, r->kendall_tau,
+           r->kendall_tau_std, r->rmse, (long long)r->networks, r->folds);
+  else
+    printf("%-22s %-16s %-6s R² %.4f  τ %.4f  RMSE %.4f  (transfer from %s, %lld networks)\n",
+           r->test, r->features, r->estimator, r->r2, r->kendall_tau, r->rmse, r->train,
+           (long long)r->networks);
+}
+
+/* Every spec × estimator on every zoo, then transfer. */
+static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_zoos,
+                   zl_predictions pred, result_list *res, int grid[2]) {
+  int rc = 0, rank = zl_comm_rank(comm);
+  for (int si = 0; !rc && si < o->n_specs; si++) {
+    const feature_spec *sp = &o->specs[si];
+    double *X[64];
+    int F[64], owned[64];
+    for (int z = 0; z < n_zoos; z++) X[z] = NULL, owned[z] = 0;
+    for (int z = 0; !rc && z < n_zoos; z++) rc = spec_matrix(comm, &zoos[z], sp, &X[z], &F[z], &owned[z]);
+    for (int e = 0; !rc && e < ZL_N_ESTIMATORS; e++) {
+      if (!o->estimators[e]) continue;
+      for (int z = 0; !rc && z < n_zoos; z++) {
+        zl_report_result *r = next_result(res);
+        rc = run_cv(comm, o, &zoos[z], z, X[z], F[z], sp, (zl_estimator)e, pred, r, grid);
+        if (!rc && rank == 0) print_summary(r);
+      }
+      for (int a = 0; !rc && a < n_zoos; a++)
+        for (int b = 0; !rc && b < n_zoos; b++) {
+          if (a == b || F[a] != F[b]) continue;
+          zl_report_result *r = next_result(res);
+          rc = run_transfer(comm, o, &zoos[a], X[a], &zoos[b], X[b], F[a], sp, (zl_estimator)e, r);
+          if (!rc && rank == 0) print_summary(r);
+        }
+    }
+    for (int z = 0; z < n_zoos; z++)
+      if (owned[z]) free(X[z]);
+  }
+  return rc;
 }
 
 int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
-  analyze_opts o = {NULL, "wstats", "ridge", 5, 0, ZL_CHECKPOINTS_FINAL, ZL_SPREAD_STD};
+  analyze_opts o = {.out = NULL, .folds = 5, .seed = 0, .rff_features = 512,
+                    .checkpoints = ZL_CHECKPOINTS_FINAL, .spread = ZL_SPREAD_STD};
   int first = 0;
-  int rc = zl_cli_parse(comm, "analyze", "ZOO.h5... --out DIR [options]", options,
-                        (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);
+  int rc = parse_features(&o, "wstats,hparams");
+  if (!rc) rc = parse_estimators(&o, "ridge,rff");
+  if (!rc)
+    rc = zl_cli_parse(comm, "analyze", "ZOO.h5... --out DIR [options]", options,
+                      (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);
   if (rc == ZL_CLI_HELP) return 0;
   if (!rc && !o.out) rc = ZL_ERR(ZL_ERR_USAGE, "analyze: --out DIR is required");
   if (!rc && first >= argc) rc = ZL_ERR(ZL_ERR_USAGE, "analyze: give at least one zoo file");
+  if (!rc && argc - first > 64) rc = ZL_ERR(ZL_ERR_USAGE, "analyze: at most 64 zoo files");
   if (rc) return zl_cli_fail(comm, rc);
 
   double t_start = MPI_Wtime();
@@ -320,43 +472,49 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   char started[32] = "unknown";
   struct tm tm;
   if (gmtime_r(&now, &tm)) strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  int rank = zl_comm_rank(comm), n_zoos = argc - first;
+  int rank = zl_comm_rank(comm), n_zoos = argc - first, n_est = 0;
+  for (int e = 0; e < ZL_N_ESTIMATORS; e++) n_est += o.estimators[e];
+  zoo_data *zoos = zl_calloc((size_t)n_zoos, sizeof *zoos, "inputs");
   zl_report_input *inputs = zl_calloc((size_t)n_zoos, sizeof *inputs, "inputs");
-  zl_report_result *results = zl_calloc((size_t)n_zoos, sizeof *results, "results");
-  rc = (inputs && results) ? 0 : ZL_ERR_RUNTIME;
+  result_list res = {NULL, 0, o.n_specs * n_est * n_zoos * n_zoos};
+  res.r = zl_calloc((size_t)res.cap, sizeof *res.r, "results");
+  rc = (zoos && inputs && res.r) ? 0 : ZL_ERR_RUNTIME;
   if (!rc && rank == 0) rc = make_out_dir(o.out);
   rc = zl_comm_agree(comm, rc);
   phase_times t = {0, 0, 0};
-  int grid[2] = {1, 1};
+  for (int z = 0; !rc && z < n_zoos; z++) rc = load_zoo(comm, argv[first + z], &o, &zoos[z], &t);
   char pred_path[4200];
   snprintf(pred_path, sizeof pred_path, "%s/predictions.h5", o.out);
   zl_predictions pred = NULL;
+  int grid[2] = {1, 1};
+  double t0 = MPI_Wtime();
   if (!rc) rc = zl_predictions_create(comm, pred_path, &pred);
-  for (int z = 0; !rc && z < n_zoos; z++) {
-    rc = analyze_zoo(comm, argv[first + z], z, &o, pred, &inputs[z], &results[z], grid, &t);
-    if (!rc && rank == 0) print_summary(&results[z], &inputs[z]);
-  }
+  if (!rc) rc = run_all(comm, &o, zoos, n_zoos, pred, &res, grid);
   if (!rc) rc = zl_predictions_commit(&pred);
   zl_predictions_destroy(&pred);
+  t.solve = MPI_Wtime() - t0;
   /* Memory per rank is a design target (§6): report the largest peak over the ranks. */
   struct rusage ru;
   double rss = getrusage(RUSAGE_SELF, &ru) ? 0.0 : (double)ru.ru_maxrss / 1024.0, peak = 0.0;
   if (!rc && MPI_Allreduce(&rss, &peak, 1, MPI_DOUBLE, MPI_MAX, comm) != MPI_SUCCESS)
     rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Allreduce(peak memory) failed");
   if (!rc) {
+    for (int z = 0; z < n_zoos; z++) inputs[z] = zoos[z].in;
     zl_report rep = {(uint64_t)o.seed, zl_comm_size(comm), {grid[0], grid[1]},
                      o.checkpoints == ZL_CHECKPOINTS_FINAL ? "final" : "all", started, t.read,
-                     t.features, t.solve, MPI_Wtime() - t_start, peak, n_zoos, inputs, n_zoos,
-                     results};
+                     t.features, t.solve, MPI_Wtime() - t_start, peak, n_zoos, inputs, res.n,
+                     res.r};
     if (rank == 0) {
       rc = zl_report_write(o.out, &rep);
-      if (!rc) printf("report: %s/report.md (and report.json)\n", o.out);
+      if (!rc) printf("report: %s/report.md (and report.json, predictions.h5)\n", o.out);
       fflush(stdout);
     }
     rc = zl_comm_agree(comm, rc);
   }
-  for (int z = 0; results && z < n_zoos; z++) free(results[z].per_fold);
+  for (int z = 0; zoos && z < n_zoos; z++) zoo_data_free(&zoos[z]);
+  for (int i = 0; res.r && i < res.n; i++) free(res.r[i].per_fold);
+  free(zoos);
   free(inputs);
-  free(results);
+  free(res.r);
   return zl_cli_fail(comm, rc);
 }

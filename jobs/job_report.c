@@ -24,18 +24,19 @@ static json_t *result_json(const zl_report_result *r) {
   json_t *folds = json_array();
   for (int k = 0; folds && k < r->folds; k++) {
     const zl_fold_score *f = &r->per_fold[k];
-    json_t *o = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o}", "fold", k, "networks", f->n, "lambda",
-                          num(f->lambda), "r2", num(f->r2), "kendall_tau", num(f->kendall_tau),
-                          "rmse", num(f->rmse));
+    json_t *o = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o}", "fold", k, "networks", f->n,
+                          "lambda", num(f->lambda), "bandwidth", num(f->bandwidth), "r2", num(f->r2),
+                          "kendall_tau", num(f->kendall_tau), "rmse", num(f->rmse));
     if (!o || json_array_append_new(folds, o)) {
       json_decref(folds);
       return NULL;
     }
   }
   if (!folds) return NULL;
-  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "train",
-                   r->train, "test", r->test, "features", r->features, "estimator", r->estimator,
-                   "lambda", num(r->lambda), "folds", r->folds, "r2", num(r->r2), "r2_std",
+  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:i, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+                   "train", r->train, "test", r->test, "features", r->features, "estimator",
+                   r->estimator, "lambda", num(r->lambda), "bandwidth", num(r->bandwidth), "folds",
+                   r->folds, "networks", (json_int_t)r->networks, "r2", num(r->r2), "r2_std",
                    num(r->r2_std), "kendall_tau", num(r->kendall_tau), "kendall_tau_std",
                    num(r->kendall_tau_std), "rmse", num(r->rmse), "per_fold", folds);
 }

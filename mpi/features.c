@@ -1,46 +1,98 @@
 #include "zl_features.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "zl_comm.h"
 #include "zl_progress.h"
 
-int zl_features_wstats_count(zl_zoo zoo) {
-  return ZL_WSTATS_PER_TENSOR * zl_zoo_n_tensors(zoo);
+static const char *const set_names[ZL_N_FEATSETS] = {"wstats", "hparams", "flat"};
+
+const char *zl_featset_name(zl_featset s) {
+  return set_names[s];
 }
 
-int zl_features_wstats(zl_zoo zoo, zl_rows *rows, zl_spread spread, double *X, int64_t *dropped,
-                       double *t_read, double *t_features) {
-  MPI_Comm comm = zl_zoo_comm(zoo);
-  const int T = zl_zoo_n_tensors(zoo), F = ZL_WSTATS_PER_TENSOR * T;
-  const int64_t P = zl_zoo_n_params(zoo);
-  int64_t B = zl_zoo_block_rows(zoo, ZL_FEATURES_BLOCK_BYTES);
+int zl_featset_parse(const char *name, zl_featset *s) {
+  for (int i = 0; i < ZL_N_FEATSETS; i++)
+    if (!strcmp(name, set_names[i])) {
+      *s = (zl_featset)i;
+      return 0;
+    }
+  return ZL_ERR_USAGE;
+}
+
+void zl_featmat_free(zl_featmat *m) {
+  free(m->X);
+  memset(m, 0, sizeof *m);
+}
+
+/* Scratch for the weight-based sets of one row. */
+typedef struct {
+  int T;
+  int64_t P, *offset, *size;
+  float *scratch;
+} row_ctx;
+
+static void row_ctx_free(row_ctx *c) {
+  free(c->offset);
+  free(c->size);
+  free(c->scratch);
+}
+
+static int row_ctx_init(zl_zoo zoo, row_ctx *c) {
+  memset(c, 0, sizeof *c);
+  c->T = zl_zoo_n_tensors(zoo);
+  c->P = zl_zoo_n_params(zoo);
+  c->offset = zl_malloc((size_t)c->T, sizeof(int64_t), "layout offsets");
+  c->size = zl_malloc((size_t)c->T, sizeof(int64_t), "layout sizes");
   int64_t max_size = 1;
-  int64_t *offset = zl_malloc((size_t)T, sizeof(int64_t), "layout offsets");
-  int64_t *size = zl_malloc((size_t)T, sizeof(int64_t), "layout sizes");
+  if (c->offset && c->size)
+    for (int t = 0; t < c->T; t++) {
+      c->offset[t] = zl_zoo_tensor(zoo, t)->offset;
+      c->size[t] = zl_zoo_tensor(zoo, t)->size;
+      if (c->size[t] > max_size) max_size = c->size[t];
+    }
+  c->scratch = zl_malloc((size_t)max_size, sizeof(float), "selection scratch");
+  return (c->offset && c->size && c->scratch) ? 0 : ZL_ERR_RUNTIME;
+}
+
+static int weight_set_width(const row_ctx *c, zl_featset s) {
+  return s == ZL_FEAT_WSTATS ? ZL_WSTATS_PER_TENSOR * c->T : s == ZL_FEAT_FLAT ? (int)c->P : 0;
+}
+
+static void weight_set_row(row_ctx *c, zl_featset s, zl_spread spread, const float *w, double *x) {
+  if (s == ZL_FEAT_WSTATS)
+    zl_wstats_row(w, c->T, c->offset, c->size, spread, c->scratch, x);
+  else
+    for (int64_t j = 0; j < c->P; j++) x[j] = w[j];
+}
+
+/* The weight-based sets: one pass over the weights in bounded blocks of collective reads. */
+static int weight_sets(zl_zoo zoo, zl_rows *rows, const int *want, zl_spread spread,
+                       zl_featmat *out, int64_t *local_dropped, double *t_read, double *t_features) {
+  MPI_Comm comm = zl_zoo_comm(zoo);
+  row_ctx c;
+  int rc = row_ctx_init(zoo, &c);
+  const int64_t P = c.P, B = zl_zoo_block_rows(zoo, ZL_FEATURES_BLOCK_BYTES);
   float *buf = zl_malloc((size_t)(B * P), sizeof(float), "weights block");
-  float *scratch = NULL;
-  int rc = (offset && size && buf) ? 0 : ZL_ERR_RUNTIME;
-  for (int t = 0; !rc && t < T; t++) {
-    offset[t] = zl_zoo_tensor(zoo, t)->offset;
-    size[t] = zl_zoo_tensor(zoo, t)->size;
-    if (size[t] > max_size) max_size = size[t];
-  }
-  if (!rc) {
-    scratch = zl_malloc((size_t)max_size, sizeof(float), "selection scratch");
-    if (!scratch) rc = ZL_ERR_RUNTIME;
+  if (!buf) rc = ZL_ERR_RUNTIME;
+  for (int s = 0; !rc && s < ZL_N_FEATSETS; s++) {
+    if (!want[s] || s == ZL_FEAT_HPARAMS) continue;
+    out[s].F = weight_set_width(&c, (zl_featset)s);
+    out[s].X = zl_malloc((size_t)rows->n * (size_t)out[s].F, sizeof(double), "feature rows");
+    if (!out[s].X) rc = ZL_ERR_RUNTIME;
   }
   rc = zl_comm_agree(comm, rc);
   /* Every rank makes the same number of collective reads; ranks out of rows read none. */
-  int64_t my_blocks = (rows->n + B - 1) / B, n_blocks = 0, local_dropped = 0;
+  int64_t my_blocks = (rows->n + B - 1) / B, n_blocks = 0;
   if (!rc) {
     int m = MPI_Allreduce(&my_blocks, &n_blocks, 1, MPI_INT64_T, MPI_MAX, comm);
     if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Allreduce(block count)", __FILE__, __LINE__);
   }
   zl_progress prog;
-  zl_progress_start(&prog, comm, "read + W-stats", "networks", rows->n_total, rows->n);
-  *t_read = *t_features = 0.0;
+  zl_progress_start(&prog, comm, "read + features", "networks", rows->n_total, rows->n);
   for (int64_t b = 0; !rc && b < n_blocks; b++) {
     int64_t lo = b * B < rows->n ? b * B : rows->n;
     int64_t cnt = rows->n - lo < B ? rows->n - lo : B;
@@ -50,24 +102,141 @@ int zl_features_wstats(zl_zoo zoo, zl_rows *rows, zl_spread spread, double *X, i
     *t_read += t1 - t0;
     for (int64_t i = 0; !rc && i < cnt; i++) {
       const float *w = buf + i * P;
-      double *x = X + (lo + i) * F;
-      if (!zl_all_finite(w, (size_t)P)) {
+      int finite = zl_all_finite(w, (size_t)P);
+      if (!finite) {
         rows->fold[lo + i] = -1;
-        memset(x, 0, sizeof(double) * (size_t)F);
-        local_dropped++;
-        continue;
+        ++*local_dropped;
       }
-      zl_wstats_row(w, T, offset, size, spread, scratch, x);
+      for (int s = 0; s < ZL_N_FEATSETS; s++) {
+        if (!out[s].X || s == ZL_FEAT_HPARAMS) continue;
+        double *x = out[s].X + (lo + i) * out[s].F;
+        if (finite)
+          weight_set_row(&c, (zl_featset)s, spread, w, x);
+        else
+          memset(x, 0, sizeof(double) * (size_t)out[s].F);
+      }
     }
     *t_features += MPI_Wtime() - t1;
     zl_progress_update(&prog, lo + cnt);
   }
   if (!rc) zl_progress_end(&prog);
-  free(offset);
-  free(size);
   free(buf);
-  free(scratch);
+  row_ctx_free(&c);
+  return rc;
+}
+
+/* How one hyperparameter becomes feature columns. */
+typedef struct {
+  int n_labels; /* categorical: one column per label used; 0: numeric */
+  int use_log;  /* numeric and scale-like: positive, spanning at least a decade */
+  int keep;     /* not constant over the used rows, and not an identifier */
+} hp_plan;
+
+/* Identifiers and bookkeeping columns of the released zoo, not hyperparameters to learn from. */
+static int is_bookkeeping(const char *name) {
+  static const char *const skip[] = {"random_seed", "dataset", "dnn_architecture", "epochs",
+                                     "epochs_between_checkpoints"};
+  for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+    if (!strcmp(name, skip[i])) return 1;
+  return 0;
+}
+
+/* Reads hparam h for this rank's rows into v (numeric) or codes (categorical) and plans it: the
+ * decisions use statistics reduced over all ranks, so every rank lays out the same columns. */
+static int plan_hparam(zl_zoo zoo, const zl_rows *rows, int h, double *v, int32_t *codes,
+                       hp_plan *p) {
+  MPI_Comm comm = zl_zoo_comm(zoo);
+  char col[300];
+  snprintf(col, sizeof col, "hparams/%s", zl_zoo_hparam_name(zoo, h));
+  zl_zoo_hparam_labels(zoo, h, &p->n_labels);
+  if (p->n_labels) {
+    ZL_CALL(zl_zoo_read_column_rows(zoo, col, ZL_I32, rows->row, rows->n, codes));
+    int *count = zl_calloc((size_t)p->n_labels, sizeof(int), "label counts");
+    if (!count) return ZL_ERR_RUNTIME;
+    for (int64_t i = 0; i < rows->n; i++)
+      if (rows->fold[i] >= 0 && codes[i] >= 0 && codes[i] < p->n_labels) count[codes[i]]++;
+    int m = MPI_Allreduce(MPI_IN_PLACE, count, p->n_labels, MPI_INT, MPI_SUM, comm);
+    int used = 0;
+    for (int l = 0; l < p->n_labels; l++) used += count[l] > 0;
+    free(count);
+    if (m != MPI_SUCCESS) return zl_mpi_error(m, "MPI_Allreduce(label counts)", __FILE__, __LINE__);
+    p->keep = used > 1 && !is_bookkeeping(zl_zoo_hparam_name(zoo, h));
+    return 0;
+  }
+  ZL_CALL(zl_zoo_read_column_rows(zoo, col, ZL_F64, rows->row, rows->n, v));
+  double mm[2] = {INFINITY, INFINITY}; /* min, −max */
+  for (int64_t i = 0; i < rows->n; i++)
+    if (rows->fold[i] >= 0 && isfinite(v[i])) {
+      mm[0] = fmin(mm[0], v[i]);
+      mm[1] = fmin(mm[1], -v[i]);
+    }
+  ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2, MPI_DOUBLE, MPI_MIN, comm));
+  double lo = mm[0], hi = -mm[1];
+  p->keep = isfinite(lo) && hi > lo && !is_bookkeeping(zl_zoo_hparam_name(zoo, h));
+  p->use_log = lo > 0 && hi >= 10 * lo;
+  return 0;
+}
+
+static int hparam_set(zl_zoo zoo, const zl_rows *rows, zl_featmat *out) {
+  MPI_Comm comm = zl_zoo_comm(zoo);
+  int H = zl_zoo_n_hparams(zoo), rc = 0;
+  int64_t n = rows->n;
+  hp_plan *plan = zl_calloc((size_t)H + 1, sizeof *plan, "hparam plan");
+  double **v = zl_calloc((size_t)H + 1, sizeof *v, "hparam values");
+  int32_t **codes = zl_calloc((size_t)H + 1, sizeof *codes, "hparam codes");
+  rc = zl_comm_agree(comm, (plan && v && codes) ? 0 : ZL_ERR_RUNTIME);
+  for (int h = 0; !rc && h < H; h++) {
+    v[h] = zl_malloc((size_t)n, sizeof(double), "hparam values");
+    codes[h] = zl_malloc((size_t)n, sizeof(int32_t), "hparam codes");
+    rc = zl_comm_agree(comm, (v[h] && codes[h]) ? 0 : ZL_ERR_RUNTIME);
+    if (!rc) rc = plan_hparam(zoo, rows, h, v[h], codes[h], &plan[h]);
+  }
+  int F = 0;
+  for (int h = 0; !rc && h < H; h++)
+    if (plan[h].keep) F += plan[h].n_labels ? plan[h].n_labels : 1;
+  if (!rc && F == 0)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: no hyperparameter varies across the networks",
+                zl_zoo_path(zoo));
+  if (!rc) {
+    out->F = F;
+    out->X = zl_calloc((size_t)n * (size_t)F, sizeof(double), "hparam features");
+    rc = zl_comm_agree(comm, out->X ? 0 : ZL_ERR_RUNTIME);
+  }
+  for (int h = 0, j = 0; !rc && h < H; h++) {
+    if (!plan[h].keep) continue;
+    for (int64_t i = 0; i < n; i++) {
+      double *x = out->X + i * F + j;
+      if (plan[h].n_labels) {
+        if (codes[h][i] >= 0 && codes[h][i] < plan[h].n_labels) x[codes[h][i]] = 1.0;
+      } else if (isfinite(v[h][i])) {
+        /* A missing value (NaN) stays 0: after standardisation, a mild pull to the middle. */
+        x[0] = plan[h].use_log ? log10(v[h][i]) : v[h][i];
+      }
+    }
+    j += plan[h].n_labels ? plan[h].n_labels : 1;
+  }
+  for (int h = 0; h < H && v && codes; h++) {
+    free(v[h]);
+    free(codes[h]);
+  }
+  free(v);
+  free(codes);
+  free(plan);
+  return rc;
+}
+
+int zl_features_compute(zl_zoo zoo, zl_rows *rows, const int *want, zl_spread spread,
+                        zl_featmat *out, int64_t *dropped, double *t_read, double *t_features) {
+  MPI_Comm comm = zl_zoo_comm(zoo);
+  memset(out, 0, sizeof(zl_featmat) * ZL_N_FEATSETS);
+  *t_read = *t_features = 0.0;
+  int64_t local_dropped = 0;
+  int rc = weight_sets(zoo, rows, want, spread, out, &local_dropped, t_read, t_features);
   rc = zl_comm_agree(comm, rc);
   if (!rc) ZL_MPI(MPI_Allreduce(&local_dropped, dropped, 1, MPI_INT64_T, MPI_SUM, comm));
+  /* After the weights, so rows dropped for non-finite weights do not shape the columns. */
+  if (!rc && want[ZL_FEAT_HPARAMS]) rc = hparam_set(zoo, rows, &out[ZL_FEAT_HPARAMS]);
+  if (rc)
+    for (int s = 0; s < ZL_N_FEATSETS; s++) zl_featmat_free(&out[s]);
   return rc;
 }

@@ -341,7 +341,7 @@ int zl_cvridge_sse(zl_cvridge cv, int k, const double *coef, double *sse) {
 }
 
 int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n_grid,
-                             double *lambda) {
+                             double *lambda, double *sse_out) {
   int K = cv->K, rc = 0;
   int *in_train = zl_calloc((size_t)K, sizeof(int), "fold mask");
   double *total = zl_calloc((size_t)n_grid, sizeof(double), "validation errors");
@@ -363,6 +363,7 @@ int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n
     for (int l = 1; l < n_grid; l++)
       if (total[l] <= total[best]) best = l;
     *lambda = grid[best];
+    if (sse_out) *sse_out = total[best];
   }
   free(in_train);
   free(total);

@@ -1,5 +1,6 @@
-/* Feature rows of a zoo's selected networks, read in bounded blocks with collective parallel HDF5
- * (design §3, step 2). */
+/* Feature rows of a zoo's selected networks (design §3, step 2): weight-based sets computed in one
+ * pass over the weights, read in bounded blocks with collective parallel HDF5, and the
+ * hyperparameters read from /hparams. */
 #ifndef ZL_FEATURES_H
 #define ZL_FEATURES_H
 
@@ -12,14 +13,30 @@
 /* Weights held per rank at once while features are computed. */
 #define ZL_FEATURES_BLOCK_BYTES (32LL << 20)
 
-/* Number of W-stats features of the zoo's layout (7 per tensor). Not collective. */
-int zl_features_wstats_count(zl_zoo zoo);
+typedef enum {
+  ZL_FEAT_WSTATS = 0, /* per tensor: 5 percentiles, spread, mean (the paper's W-stats) */
+  ZL_FEAT_HPARAMS,    /* hyperparameters: log of scale-like values, one-hot categories */
+  ZL_FEAT_FLAT,       /* every weight */
+  ZL_N_FEATSETS
+} zl_featset;
 
-/* Computes the W-stats of this rank's rows into X (rows->n × count, row-major). Rows whose weights
- * are not all finite get fold -1 and zero features; *dropped receives their number over all ranks.
- * t_read and t_features receive this rank's seconds spent reading and computing.
- * Collective on the zoo's communicator. */
-int zl_features_wstats(zl_zoo zoo, zl_rows *rows, zl_spread spread, double *X, int64_t *dropped,
-                       double *t_read, double *t_features);
+const char *zl_featset_name(zl_featset s);
+/* 0, or ZL_ERR_USAGE when name is no feature set. Not collective. */
+int zl_featset_parse(const char *name, zl_featset *s);
+
+/* One feature matrix: rows->n × F, row-major, and a name per column. */
+typedef struct {
+  int F;
+  double *X;
+} zl_featmat;
+
+void zl_featmat_free(zl_featmat *m);
+
+/* Computes every set s with want[s] != 0 for this rank's rows. Rows whose weights are not all
+ * finite get fold -1 (and zero features); *dropped receives their number over all ranks. t_read and
+ * t_features receive this rank's seconds reading and computing. Collective on the zoo's
+ * communicator. */
+int zl_features_compute(zl_zoo zoo, zl_rows *rows, const int *want, zl_spread spread,
+                        zl_featmat *out, int64_t *dropped, double *t_read, double *t_features);
 
 #endif

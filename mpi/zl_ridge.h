@@ -37,9 +37,10 @@ int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *co
 int zl_cvridge_sse(zl_cvridge cv, int k, const double *coef, double *sse);
 
 /* Chooses lambda for outer fold `outer` (-1: all folds) by inner CV over the remaining folds:
- * the grid value with the least summed validation SSE (the larger lambda on a tie). Collective. */
+ * the value of the ascending grid with the least summed validation SSE (the larger lambda on a
+ * tie); *sse (may be NULL) receives that SSE. Collective. */
 int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n_grid,
-                             double *lambda);
+                             double *lambda, double *sse);
 
 /* The BLACS grid shape. Not collective. */
 void zl_cvridge_grid(zl_cvridge cv, int *nprow, int *npcol);

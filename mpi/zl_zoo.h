@@ -102,6 +102,10 @@ int zl_zoo_write_column(zl_zoo zoo, const char *column, zl_dtype dtype, int64_t 
 /* Adds /hparams/<name>: numeric (float64, labels NULL, NaN filled) or categorical (int32 codes,
  * -1 filled, n_labels >= 1 names stored in the attribute "labels"). Collective, on a created or
  * reopened zoo; every rank passes the same arguments. */
+/* Reads the elements at rows[0..n) (strictly ascending) of a per-row column. Collective. */
+int zl_zoo_read_column_rows(zl_zoo zoo, const char *column, zl_dtype dtype, const int64_t *rows,
+                            int64_t n, void *buf);
+
 int zl_zoo_add_hparam(zl_zoo zoo, const char *name, const char *const *labels, int n_labels);
 
 /* Adds a per-row or per-run string dataset (e.g. "runs/name", "runs/checkpoint") of n strings,

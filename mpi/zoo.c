@@ -794,8 +794,8 @@ int zl_zoo_write_weights(zl_zoo z, int64_t row0, int64_t n, const float *buf) {
                   (void *)buf);
 }
 
-static int column_io(zl_zoo z, const char *column, zl_dtype dtype, int write, int64_t row0,
-                     int64_t n, void *buf) {
+static int column_io(zl_zoo z, const char *column, zl_dtype dtype, int write,
+                     const int64_t *rows, int64_t row0, int64_t n, void *buf) {
   hid_t d = H5I_INVALID_HID;
   char obj[256];
   snprintf(obj, sizeof obj, "/%s", column);
@@ -807,19 +807,24 @@ static int column_io(zl_zoo z, const char *column, zl_dtype dtype, int write, in
   hid_t mtype = dtype == ZL_F64   ? H5T_NATIVE_DOUBLE
                 : dtype == ZL_I64 ? H5T_NATIVE_INT64
                                   : H5T_NATIVE_INT32;
-  rc = transfer(z, rc, d, obj, mtype, write, NULL, row0, n, buf);
+  rc = transfer(z, rc, d, obj, mtype, write, rows, row0, n, buf);
   if (d >= 0) H5Dclose(d);
   return rc;
 }
 
 int zl_zoo_read_column(zl_zoo z, const char *column, zl_dtype dtype, int64_t row0, int64_t n,
                        void *buf) {
-  return column_io(z, column, dtype, 0, row0, n, buf);
+  return column_io(z, column, dtype, 0, NULL, row0, n, buf);
+}
+
+int zl_zoo_read_column_rows(zl_zoo z, const char *column, zl_dtype dtype, const int64_t *rows,
+                            int64_t n, void *buf) {
+  return column_io(z, column, dtype, 0, rows, 0, n, buf);
 }
 
 int zl_zoo_write_column(zl_zoo z, const char *column, zl_dtype dtype, int64_t row0, int64_t n,
                         const void *buf) {
-  return column_io(z, column, dtype, 1, row0, n, (void *)buf);
+  return column_io(z, column, dtype, 1, NULL, row0, n, (void *)buf);
 }
 
 /* ---- creating ---- */

@@ -117,7 +117,8 @@ int main(int argc, char **argv) {
     }
     /* Inner CV: the chosen lambda is the serial argmin of the summed validation errors. */
     double grid[] = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0}, lambda = 0, best = INFINITY, ref_lambda = 0;
-    ZL_CHECK(zl_cvridge_select_lambda(cv, outer, grid, 6, &lambda) == 0);
+    double sel_sse = 0;
+    ZL_CHECK(zl_cvridge_select_lambda(cv, outer, grid, 6, &lambda, &sel_sse) == 0);
     for (int l = 0; l < 6; l++) {
       double tot = 0;
       for (int v = 0; v < K; v++) {
@@ -134,6 +135,7 @@ int main(int argc, char **argv) {
       }
     }
     ZL_CHECK(lambda == ref_lambda);
+    ZL_CHECK_CLOSE(sel_sse, best, 1e-9);
   }
   zl_cvridge_destroy(&cv);
   ZL_CHECK(cv == NULL);
