@@ -103,6 +103,65 @@ static void md_cell(FILE *f, double r2, double tau) {
     fprintf(f, " %.4f / – |", r2);
 }
 
+/* The result for (features, estimator, train, test), or NULL. */
+static const zl_report_result *find(const zl_report *r, const char *features, const char *estimator,
+                                    const char *train, const char *test) {
+  for (int j = 0; j < r->n_results; j++)
+    if (!strcmp(r->results[j].features, features) && !strcmp(r->results[j].estimator, estimator) &&
+        !strcmp(r->results[j].train, train) && !strcmp(r->results[j].test, test))
+      return &r->results[j];
+  return NULL;
+}
+
+static void zoo_name(const zl_report *r, int z, char *buf, size_t n) {
+  snprintf(buf, n, "%s/%s", r->inputs[z].dataset, r->inputs[z].architecture);
+}
+
+/* 1 when results[i] is the first with its (features, estimator). */
+static int first_of_kind(const zl_report *r, int i) {
+  for (int j = 0; j < i; j++)
+    if (!strcmp(r->results[j].features, r->results[i].features) &&
+        !strcmp(r->results[j].estimator, r->results[i].estimator))
+      return 0;
+  return 1;
+}
+
+static void cell(FILE *f, const zl_report_result *hit) {
+  if (hit)
+    md_cell(f, hit->r2, hit->kendall_tau);
+  else
+    fprintf(f, " – |");
+}
+
+/* One matrix per (features, estimator): rows train zoo, columns test zoo; the diagonal holds the
+ * cross-validated scores, the rest fit on all of train and score on all of test. */
+static void write_transfer(FILE *f, const zl_report *r) {
+  if (r->n_inputs < 2) return;
+  fprintf(f, "\n## Transfer (R² / τ; rows: trained on, columns: scored on; diagonal: "
+             "cross-validated)\n");
+  char a[160], b[160];
+  for (int i = 0; i < r->n_results; i++) {
+    if (!first_of_kind(r, i)) continue;
+    const char *fe = r->results[i].features, *es = r->results[i].estimator;
+    fprintf(f, "\n**%s, %s**\n\n| train \\ test |", fe, es);
+    for (int z = 0; z < r->n_inputs; z++) {
+      zoo_name(r, z, a, sizeof a);
+      fprintf(f, " %s |", a);
+    }
+    fprintf(f, "\n|---|");
+    for (int z = 0; z < r->n_inputs; z++) fprintf(f, "---|");
+    for (int y = 0; y < r->n_inputs; y++) {
+      zoo_name(r, y, a, sizeof a);
+      fprintf(f, "\n| %s |", a);
+      for (int z = 0; z < r->n_inputs; z++) {
+        zoo_name(r, z, b, sizeof b);
+        cell(f, find(r, fe, es, a, b));
+      }
+    }
+    fprintf(f, "\n");
+  }
+}
+
 static void write_md_body(FILE *f, const zl_report *r) {
   fprintf(f, "# zoolens report\n\nCross-validated R² / Kendall τ-b (mean over %d folds, grouped by "
              "training run), checkpoints: %s, seed %llu, %d ranks (BLACS grid %d × %d). Scores from "
@@ -110,40 +169,30 @@ static void write_md_body(FILE *f, const zl_report *r) {
           r->n_results ? r->results[0].folds : 0, r->checkpoints, (unsigned long long)r->seed,
           r->ranks, r->grid[0], r->grid[1], ZL_RANK_TOLERANCE);
   fprintf(f, "| features | estimator |");
-  for (int i = 0; i < r->n_inputs; i++)
-    fprintf(f, " %s/%s |", r->inputs[i].dataset, r->inputs[i].architecture);
+  char name[160];
+  for (int z = 0; z < r->n_inputs; z++) {
+    zoo_name(r, z, name, sizeof name);
+    fprintf(f, " %s |", name);
+  }
   fprintf(f, "\n|---|---|");
   for (int i = 0; i < r->n_inputs; i++) fprintf(f, "---|");
   fprintf(f, "\n");
   /* One row per (features, estimator) in order of first appearance; one column per zoo. */
   for (int i = 0; i < r->n_results; i++) {
-    const zl_report_result *a = &r->results[i];
-    int seen = 0;
-    for (int j = 0; j < i; j++)
-      seen |= !strcmp(r->results[j].features, a->features) &&
-              !strcmp(r->results[j].estimator, a->estimator);
-    if (seen) continue;
-    fprintf(f, "| %s | %s |", a->features, a->estimator);
+    if (!first_of_kind(r, i)) continue;
+    const char *fe = r->results[i].features, *es = r->results[i].estimator;
+    fprintf(f, "| %s | %s |", fe, es);
     for (int z = 0; z < r->n_inputs; z++) {
-      char name[160];
-      snprintf(name, sizeof name, "%s/%s", r->inputs[z].dataset, r->inputs[z].architecture);
-      const zl_report_result *hit = NULL;
-      for (int j = i; j < r->n_results; j++)
-        if (!strcmp(r->results[j].features, a->features) &&
-            !strcmp(r->results[j].estimator, a->estimator) && !strcmp(r->results[j].train, name) &&
-            !strcmp(r->results[j].test, name))
-          hit = &r->results[j];
-      if (hit)
-        md_cell(f, hit->r2, hit->kendall_tau);
-      else
-        fprintf(f, " – |");
+      zoo_name(r, z, name, sizeof name);
+      cell(f, find(r, fe, es, name, name));
     }
     fprintf(f, "\n");
   }
+  write_transfer(f, r);
   fprintf(f, "\n## Per fold\n\n| zoo | features | estimator | fold | networks | λ | R² | τ | RMSE |\n"
              "|---|---|---|---|---|---|---|---|---|\n");
   for (int i = 0; i < r->n_results; i++)
-    for (int k = 0; k < r->results[i].folds; k++) {
+    for (int k = 0; k < r->results[i].folds; k++) { /* transfer results have no folds */
       const zl_fold_score *s = &r->results[i].per_fold[k];
       fprintf(f, "| %s | %s | %s | %d | %d | %.3g | %.4f | %.4f | %.4f |\n", r->results[i].test,
               r->results[i].features, r->results[i].estimator, k, s->n, s->lambda, s->r2,
