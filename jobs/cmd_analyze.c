@@ -66,7 +66,8 @@ static int parse_features(analyze_opts *o, const char *arg) {
       zl_featset s;
       if (zl_featset_parse(part, &s))
         return ZL_ERR(ZL_ERR_USAGE,
-                      "analyze: --features: '%s' is not a feature set (wstats, hparams, flat)", part);
+                      "analyze: --features: '%s' is not a feature set (wstats, hparams, flat)",
+                      part);
       sp->sets[s] = 1;
     }
   }
@@ -123,7 +124,8 @@ static int on_option(void *ctx, int i, const char *arg) {
 
 static int make_out_dir(const char *dir) {
   if (mkdir(dir, 0777) && errno != EEXIST)
-    return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot create the output directory: %s", dir, strerror(errno));
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot create the output directory: %s", dir,
+                  strerror(errno));
   struct stat st;
   if (stat(dir, &st) || !S_ISDIR(st.st_mode))
     return ZL_ERR(ZL_ERR_RUNTIME, "%s: exists and is not a directory", dir);
@@ -132,13 +134,15 @@ static int make_out_dir(const char *dir) {
 
 static double mean_of(const double *v, int n) {
   double s = 0;
-  for (int i = 0; i < n; i++) s += v[i];
+  for (int i = 0; i < n; i++)
+    s += v[i];
   return s / n;
 }
 
 static double std_of(const double *v, int n) {
   double m = mean_of(v, n), s = 0;
-  for (int i = 0; i < n; i++) s += (v[i] - m) * (v[i] - m);
+  for (int i = 0; i < n; i++)
+    s += (v[i] - m) * (v[i] - m);
   return n > 1 ? sqrt(s / (n - 1)) : 0.0;
 }
 
@@ -169,7 +173,8 @@ static void gathered_free(gathered *g) {
 static int gather_pairs(MPI_Comm comm, const zl_rows *rows, const double *yhat, gathered *g) {
   int rank = zl_comm_rank(comm), size = zl_comm_size(comm), used = 0;
   memset(g, 0, sizeof *g);
-  for (int64_t i = 0; i < rows->n; i++) used += rows->fold[i] >= 0;
+  for (int64_t i = 0; i < rows->n; i++)
+    used += rows->fold[i] >= 0;
   double *ly = zl_malloc((size_t)used, sizeof(double), "held-out targets");
   double *lp = zl_malloc((size_t)used, sizeof(double), "held-out predictions");
   int *lf = zl_malloc((size_t)used, sizeof(int), "held-out folds");
@@ -267,30 +272,56 @@ typedef struct {
 
 static void zoo_data_free(zoo_data *z) {
   zl_rows_free(&z->rows);
-  for (int s = 0; s < ZL_N_FEATSETS; s++) zl_featmat_free(&z->sets[s]);
+  for (int s = 0; s < ZL_N_FEATSETS; s++)
+    zl_featmat_free(&z->sets[s]);
 }
 
 typedef struct {
   double read, features, solve;
 } phase_times;
 
-static int load_zoo(MPI_Comm comm, const char *path, const analyze_opts *o, zoo_data *z,
+/* Opens every input file and groups them into zoos by (dataset, architecture), in order of first
+ * appearance: the files of a SLURM job array's tasks form one zoo (design §4). */
+static int open_inputs(MPI_Comm comm, char **paths, int n, zl_zoo *files, int *group,
+                       int *n_groups) {
+  int rc = 0;
+  *n_groups = 0;
+  for (int i = 0; !rc && i < n; i++) {
+    rc = zl_zoo_open(comm, paths[i], &files[i]);
+    if (rc) break;
+    group[i] = -1;
+    for (int j = 0; j < i && group[i] < 0; j++)
+      if (!strcmp(zl_zoo_dataset(files[i]), zl_zoo_dataset(files[j])) &&
+          !strcmp(zl_zoo_architecture(files[i]), zl_zoo_architecture(files[j])))
+        group[i] = group[j];
+    if (group[i] < 0) group[i] = (*n_groups)++;
+  }
+  return rc;
+}
+
+static int load_zoo(MPI_Comm comm, zl_zoo *files, int n_files, const analyze_opts *o, zoo_data *z,
                     phase_times *t) {
-  zl_zoo zoo = NULL;
-  ZL_CALL(zl_zoo_open(comm, path, &zoo));
   zl_report_input *in = &z->in;
-  snprintf(in->path, sizeof in->path, "%s", path);
-  snprintf(in->dataset, sizeof in->dataset, "%s", zl_zoo_dataset(zoo));
-  snprintf(in->architecture, sizeof in->architecture, "%s", zl_zoo_architecture(zoo));
-  in->rows_in_file = zl_zoo_n_rows(zoo);
+  size_t len = 0;
+  in->rows_in_file = 0;
+  for (int f = 0; f < n_files; f++) {
+    len += (size_t)snprintf(in->path + len, len < sizeof in->path ? sizeof in->path - len : 0,
+                            "%s%s", f ? "," : "", zl_zoo_path(files[f]));
+    in->rows_in_file += zl_zoo_n_rows(files[f]);
+  }
+  snprintf(in->dataset, sizeof in->dataset, "%s", zl_zoo_dataset(files[0]));
+  snprintf(in->architecture, sizeof in->architecture, "%s", zl_zoo_architecture(files[0]));
   int want[ZL_N_FEATSETS] = {0};
   for (int i = 0; i < o->n_specs; i++)
-    for (int s = 0; s < ZL_N_FEATSETS; s++) want[s] |= o->specs[i].sets[s];
+    for (int s = 0; s < ZL_N_FEATSETS; s++)
+      want[s] |= o->specs[i].sets[s];
   double tr = 0, tf = 0;
-  int rc = zl_rows_select(zoo, o->checkpoints, (int)o->folds, (uint64_t)o->seed, &z->rows);
+  int rc = zl_comm_agree(comm, zl_features_check_files(files, n_files));
   if (!rc)
-    rc = zl_features_compute(zoo, &z->rows, want, o->spread, z->sets, &in->dropped_nonfinite, &tr,
-                             &tf);
+    rc = zl_rows_select(files, n_files, o->checkpoints, (int)o->folds, (uint64_t)o->seed, &z->rows);
+  if (!rc)
+    rc = zl_features_compute(files, n_files, &z->rows, want, o->spread, z->sets,
+                             &in->dropped_nonfinite, &tr, &tf);
   in->networks = z->rows.n_total;
   in->runs = z->rows.n_runs;
   double mine[2] = {tr, tf}, slowest[2] = {0, 0};
@@ -298,7 +329,28 @@ static int load_zoo(MPI_Comm comm, const char *path, const analyze_opts *o, zoo_
     rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Allreduce(timings) failed");
   t->read += slowest[0];
   t->features += slowest[1];
-  zl_zoo_destroy(&zoo);
+  return rc;
+}
+
+/* Opens the inputs, groups them into zoos and loads each zoo's rows and features. */
+static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o, zoo_data *zoos,
+                       int *n_zoos, phase_times *t) {
+  zl_zoo *files = zl_calloc((size_t)n, sizeof *files, "zoo files");
+  zl_zoo *members = zl_calloc((size_t)n, sizeof *members, "zoo files");
+  int *group = zl_calloc((size_t)n, sizeof *group, "zoo groups");
+  int rc = zl_comm_agree(comm, (files && members && group) ? 0 : ZL_ERR_RUNTIME);
+  if (!rc) rc = open_inputs(comm, paths, n, files, group, n_zoos);
+  for (int z = 0; !rc && z < *n_zoos; z++) {
+    int m = 0;
+    for (int i = 0; i < n; i++)
+      if (group[i] == z) members[m++] = files[i];
+    rc = load_zoo(comm, members, m, o, &zoos[z], t);
+  }
+  for (int i = 0; files && i < n; i++)
+    zl_zoo_destroy(&files[i]);
+  free(files);
+  free(members);
+  free(group);
   return rc;
 }
 
@@ -353,8 +405,8 @@ static zl_report_result *next_result(result_list *l) {
   return r;
 }
 
-static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, const double *X,
-                  int F, const feature_spec *sp, zl_estimator e, zl_predictions pred,
+static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, const double *X, int F,
+                  const feature_spec *sp, zl_estimator e, zl_predictions pred,
                   zl_report_result *res, int grid[2]) {
   int rank = zl_comm_rank(comm), K = (int)o->folds;
   zl_estimate_opts eo = {K, (uint64_t)o->seed, (int)o->rff_features};
@@ -413,8 +465,8 @@ static int run_transfer(MPI_Comm comm, const analyze_opts *o, zoo_data *a, const
 static void print_summary(const zl_report_result *r) {
   if (!strcmp(r->train, r->test))
     printf("%-22s %-16s %-6s R² %.4f ± %.4f  τ %.4f ± %.4f  RMSE %.4f  (%lld networks, %d folds)\n",
-           r->test, r->features, r->estimator, r->r2, r->r2_std, r->kendall_tau,
-           r->kendall_tau_std, r->rmse, (long long)r->networks, r->folds);
+           r->test, r->features, r->estimator, r->r2, r->r2_std, r->kendall_tau, r->kendall_tau_std,
+           r->rmse, (long long)r->networks, r->folds);
   else
     printf("%-22s %-16s %-6s R² %.4f  τ %.4f  RMSE %.4f  (transfer from %s, %lld networks)\n",
            r->test, r->features, r->estimator, r->r2, r->kendall_tau, r->rmse, r->train,
@@ -429,8 +481,10 @@ static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_z
     const feature_spec *sp = &o->specs[si];
     double *X[64];
     int F[64], owned[64];
-    for (int z = 0; z < n_zoos; z++) X[z] = NULL, owned[z] = 0;
-    for (int z = 0; !rc && z < n_zoos; z++) rc = spec_matrix(comm, &zoos[z], sp, &X[z], &F[z], &owned[z]);
+    for (int z = 0; z < n_zoos; z++)
+      X[z] = NULL, owned[z] = 0;
+    for (int z = 0; !rc && z < n_zoos; z++)
+      rc = spec_matrix(comm, &zoos[z], sp, &X[z], &F[z], &owned[z]);
     for (int e = 0; !rc && e < ZL_N_ESTIMATORS; e++) {
       if (!o->estimators[e]) continue;
       for (int z = 0; !rc && z < n_zoos; z++) {
@@ -453,8 +507,12 @@ static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_z
 }
 
 int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
-  analyze_opts o = {.out = NULL, .folds = 5, .seed = 0, .rff_features = 512,
-                    .checkpoints = ZL_CHECKPOINTS_FINAL, .spread = ZL_SPREAD_STD};
+  analyze_opts o = {.out = NULL,
+                    .folds = 5,
+                    .seed = 0,
+                    .rff_features = 512,
+                    .checkpoints = ZL_CHECKPOINTS_FINAL,
+                    .spread = ZL_SPREAD_STD};
   int first = 0;
   int rc = parse_features(&o, "wstats,hparams");
   if (!rc) rc = parse_estimators(&o, "ridge,rff");
@@ -473,16 +531,18 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   struct tm tm;
   if (gmtime_r(&now, &tm)) strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
   int rank = zl_comm_rank(comm), n_zoos = argc - first, n_est = 0;
-  for (int e = 0; e < ZL_N_ESTIMATORS; e++) n_est += o.estimators[e];
+  for (int e = 0; e < ZL_N_ESTIMATORS; e++)
+    n_est += o.estimators[e];
   zoo_data *zoos = zl_calloc((size_t)n_zoos, sizeof *zoos, "inputs");
   zl_report_input *inputs = zl_calloc((size_t)n_zoos, sizeof *inputs, "inputs");
+  /* Zoos are at most as many as files; the results list is sized for that. */
   result_list res = {NULL, 0, o.n_specs * n_est * n_zoos * n_zoos};
   res.r = zl_calloc((size_t)res.cap, sizeof *res.r, "results");
   rc = (zoos && inputs && res.r) ? 0 : ZL_ERR_RUNTIME;
   if (!rc && rank == 0) rc = make_out_dir(o.out);
   rc = zl_comm_agree(comm, rc);
   phase_times t = {0, 0, 0};
-  for (int z = 0; !rc && z < n_zoos; z++) rc = load_zoo(comm, argv[first + z], &o, &zoos[z], &t);
+  if (!rc) rc = load_inputs(comm, argv + first, argc - first, &o, zoos, &n_zoos, &t);
   char pred_path[4200];
   snprintf(pred_path, sizeof pred_path, "%s/predictions.h5", o.out);
   zl_predictions pred = NULL;
@@ -499,10 +559,21 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   if (!rc && MPI_Allreduce(&rss, &peak, 1, MPI_DOUBLE, MPI_MAX, comm) != MPI_SUCCESS)
     rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Allreduce(peak memory) failed");
   if (!rc) {
-    for (int z = 0; z < n_zoos; z++) inputs[z] = zoos[z].in;
-    zl_report rep = {(uint64_t)o.seed, zl_comm_size(comm), {grid[0], grid[1]},
-                     o.checkpoints == ZL_CHECKPOINTS_FINAL ? "final" : "all", started, t.read,
-                     t.features, t.solve, MPI_Wtime() - t_start, peak, n_zoos, inputs, res.n,
+    for (int z = 0; z < n_zoos; z++)
+      inputs[z] = zoos[z].in;
+    zl_report rep = {(uint64_t)o.seed,
+                     zl_comm_size(comm),
+                     {grid[0], grid[1]},
+                     o.checkpoints == ZL_CHECKPOINTS_FINAL ? "final" : "all",
+                     started,
+                     t.read,
+                     t.features,
+                     t.solve,
+                     MPI_Wtime() - t_start,
+                     peak,
+                     n_zoos,
+                     inputs,
+                     res.n,
                      res.r};
     if (rank == 0) {
       rc = zl_report_write(o.out, &rep);
@@ -511,8 +582,10 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
     }
     rc = zl_comm_agree(comm, rc);
   }
-  for (int z = 0; zoos && z < n_zoos; z++) zoo_data_free(&zoos[z]);
-  for (int i = 0; res.r && i < res.n; i++) free(res.r[i].per_fold);
+  for (int z = 0; zoos && z < n_zoos; z++)
+    zoo_data_free(&zoos[z]);
+  for (int i = 0; res.r && i < res.n; i++)
+    free(res.r[i].per_fold);
   free(zoos);
   free(inputs);
   free(res.r);

@@ -14,7 +14,7 @@
 #include "zl_zoo.h"
 
 typedef struct {
-  long long networks, seed;
+  long long networks, seed, first_run;
   const char *out, *architecture;
   double noise;
 } synth_opts;
@@ -25,6 +25,8 @@ static const zl_opt options[] = {
     {"architecture", 1, "NAME", "cnn (default) or mlp: the layout of the rows"},
     {"seed", 1, "S", "random seed (default 0); row i depends only on (seed, i)"},
     {"noise", 1, "SIGMA", "standard deviation of the noise added to the accuracy (default 0.02)"},
+    {"first-run", 1, "R", "run id of the first network (default 0): a zoo split over files by "
+                          "disjoint run ranges analyses like the whole"},
 };
 
 static int on_option(void *ctx, int i, const char *arg) {
@@ -42,6 +44,8 @@ static int on_option(void *ctx, int i, const char *arg) {
     return 0;
   case 3:
     return zl_cli_long("synth", "seed", arg, 0, INT64_MAX, &o->seed);
+  case 5:
+    return zl_cli_long("synth", "first-run", arg, 0, INT64_MAX / 2, &o->first_run);
   default:
     ZL_CALL(zl_cli_double("synth", "noise", arg, &o->noise));
     if (!(o->noise >= 0))
@@ -165,7 +169,8 @@ static int synth(MPI_Comm comm, const synth_opts *o, double *planted_r2) {
   for (int64_t b = 0; !rc && b < n_blocks; b++) {
     int64_t j0 = b * B < n ? b * B : n, cnt = n - j0 < B ? n - j0 : B;
     for (int64_t j = j0; j < j0 + cnt; j++) {
-      double eps = synth_row((uint64_t)o->seed, lo + j, lay, T, o->noise, w + (j - j0) * P, &c, j);
+      double eps = synth_row((uint64_t)o->seed, o->first_run + lo + j, lay, T, o->noise,
+                             w + (j - j0) * P, &c, j);
       acc[0] += eps * eps;
       acc[1] += c.y[j];
       acc[2] += c.y[j] * c.y[j];
@@ -189,7 +194,7 @@ static int synth(MPI_Comm comm, const synth_opts *o, double *planted_r2) {
 }
 
 int zl_cmd_synth(int argc, char **argv, MPI_Comm comm) {
-  synth_opts o = {0, 0, NULL, "cnn", 0.02};
+  synth_opts o = {0, 0, 0, NULL, "cnn", 0.02};
   int first = 0;
   int rc = zl_cli_parse(comm, "synth", "--networks N --out FILE.h5 [options]", options,
                         (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);

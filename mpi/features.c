@@ -66,16 +66,19 @@ static void weight_set_row(row_ctx *c, zl_featset s, zl_spread spread, const flo
   if (s == ZL_FEAT_WSTATS)
     zl_wstats_row(w, c->T, c->offset, c->size, spread, c->scratch, x);
   else
-    for (int64_t j = 0; j < c->P; j++) x[j] = w[j];
+    for (int64_t j = 0; j < c->P; j++)
+      x[j] = w[j];
 }
 
-/* The weight-based sets: one pass over the weights in bounded blocks of collective reads. */
-static int weight_sets(zl_zoo zoo, zl_rows *rows, const int *want, zl_spread spread,
-                       zl_featmat *out, int64_t *local_dropped, double *t_read, double *t_features) {
-  MPI_Comm comm = zl_zoo_comm(zoo);
+/* The weight-based sets: one pass over the weights of every file, in bounded blocks of collective
+ * reads. */
+static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const int *want,
+                       zl_spread spread, zl_featmat *out, int64_t *local_dropped, double *t_read,
+                       double *t_features) {
+  MPI_Comm comm = zl_zoo_comm(files[0]);
   row_ctx c;
-  int rc = row_ctx_init(zoo, &c);
-  const int64_t P = c.P, B = zl_zoo_block_rows(zoo, ZL_FEATURES_BLOCK_BYTES);
+  int rc = row_ctx_init(files[0], &c);
+  const int64_t P = c.P, B = zl_zoo_block_rows(files[0], ZL_FEATURES_BLOCK_BYTES);
   float *buf = zl_malloc((size_t)(B * P), sizeof(float), "weights block");
   if (!buf) rc = ZL_ERR_RUNTIME;
   for (int s = 0; !rc && s < ZL_N_FEATSETS; s++) {
@@ -85,39 +88,41 @@ static int weight_sets(zl_zoo zoo, zl_rows *rows, const int *want, zl_spread spr
     if (!out[s].X) rc = ZL_ERR_RUNTIME;
   }
   rc = zl_comm_agree(comm, rc);
-  /* Every rank makes the same number of collective reads; ranks out of rows read none. */
-  int64_t my_blocks = (rows->n + B - 1) / B, n_blocks = 0;
-  if (!rc) {
-    int m = MPI_Allreduce(&my_blocks, &n_blocks, 1, MPI_INT64_T, MPI_MAX, comm);
-    if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Allreduce(block count)", __FILE__, __LINE__);
-  }
   zl_progress prog;
   zl_progress_start(&prog, comm, "read + features", "networks", rows->n_total, rows->n);
-  for (int64_t b = 0; !rc && b < n_blocks; b++) {
-    int64_t lo = b * B < rows->n ? b * B : rows->n;
-    int64_t cnt = rows->n - lo < B ? rows->n - lo : B;
-    double t0 = MPI_Wtime();
-    rc = zl_zoo_read_weight_rows(zoo, rows->row + lo, cnt, buf);
-    double t1 = MPI_Wtime();
-    *t_read += t1 - t0;
-    for (int64_t i = 0; !rc && i < cnt; i++) {
-      const float *w = buf + i * P;
-      int finite = zl_all_finite(w, (size_t)P);
-      if (!finite) {
-        rows->fold[lo + i] = -1;
-        ++*local_dropped;
+  for (int f = 0; !rc && f < n_files; f++) {
+    int64_t first, end, n_blocks = 0;
+    zl_rows_file_range(rows, f, &first, &end);
+    /* Every rank makes the same number of collective reads; ranks out of rows read none. */
+    int64_t my_blocks = (end - first + B - 1) / B;
+    int m = MPI_Allreduce(&my_blocks, &n_blocks, 1, MPI_INT64_T, MPI_MAX, comm);
+    if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Allreduce(block count)", __FILE__, __LINE__);
+    for (int64_t b = 0; !rc && b < n_blocks; b++) {
+      int64_t lo = first + b * B < end ? first + b * B : end;
+      int64_t cnt = end - lo < B ? end - lo : B;
+      double t0 = MPI_Wtime();
+      rc = zl_zoo_read_weight_rows(files[f], rows->row + lo, cnt, buf);
+      double t1 = MPI_Wtime();
+      *t_read += t1 - t0;
+      for (int64_t i = 0; !rc && i < cnt; i++) {
+        const float *w = buf + i * P;
+        int finite = zl_all_finite(w, (size_t)P);
+        if (!finite) {
+          rows->fold[lo + i] = -1;
+          ++*local_dropped;
+        }
+        for (int s = 0; s < ZL_N_FEATSETS; s++) {
+          if (!out[s].X || s == ZL_FEAT_HPARAMS) continue;
+          double *x = out[s].X + (lo + i) * out[s].F;
+          if (finite)
+            weight_set_row(&c, (zl_featset)s, spread, w, x);
+          else
+            memset(x, 0, sizeof(double) * (size_t)out[s].F);
+        }
       }
-      for (int s = 0; s < ZL_N_FEATSETS; s++) {
-        if (!out[s].X || s == ZL_FEAT_HPARAMS) continue;
-        double *x = out[s].X + (lo + i) * out[s].F;
-        if (finite)
-          weight_set_row(&c, (zl_featset)s, spread, w, x);
-        else
-          memset(x, 0, sizeof(double) * (size_t)out[s].F);
-      }
+      *t_features += MPI_Wtime() - t1;
+      zl_progress_update(&prog, lo + cnt);
     }
-    *t_features += MPI_Wtime() - t1;
-    zl_progress_update(&prog, lo + cnt);
   }
   if (!rc) zl_progress_end(&prog);
   free(buf);
@@ -143,27 +148,41 @@ static int is_bookkeeping(const char *name) {
 
 /* Reads hparam h for this rank's rows into v (numeric) or codes (categorical) and plans it: the
  * decisions use statistics reduced over all ranks, so every rank lays out the same columns. */
-static int plan_hparam(zl_zoo zoo, const zl_rows *rows, int h, double *v, int32_t *codes,
-                       hp_plan *p) {
+static int read_hparam(const zl_zoo *files, int n_files, const zl_rows *rows, const char *col,
+                       zl_dtype dtype, void *out) {
+  size_t width = dtype == ZL_F64 ? sizeof(double) : sizeof(int32_t);
+  for (int f = 0; f < n_files; f++) {
+    int64_t lo, hi;
+    zl_rows_file_range(rows, f, &lo, &hi);
+    ZL_CALL(zl_zoo_read_column_rows(files[f], col, dtype, rows->row + lo, hi - lo,
+                                    (char *)out + (size_t)lo * width));
+  }
+  return 0;
+}
+
+static int plan_hparam(const zl_zoo *files, int n_files, const zl_rows *rows, int h, double *v,
+                       int32_t *codes, hp_plan *p) {
+  zl_zoo zoo = files[0];
   MPI_Comm comm = zl_zoo_comm(zoo);
   char col[300];
   snprintf(col, sizeof col, "hparams/%s", zl_zoo_hparam_name(zoo, h));
   zl_zoo_hparam_labels(zoo, h, &p->n_labels);
   if (p->n_labels) {
-    ZL_CALL(zl_zoo_read_column_rows(zoo, col, ZL_I32, rows->row, rows->n, codes));
+    ZL_CALL(read_hparam(files, n_files, rows, col, ZL_I32, codes));
     int *count = zl_calloc((size_t)p->n_labels, sizeof(int), "label counts");
     if (!count) return ZL_ERR_RUNTIME;
     for (int64_t i = 0; i < rows->n; i++)
       if (rows->fold[i] >= 0 && codes[i] >= 0 && codes[i] < p->n_labels) count[codes[i]]++;
     int m = MPI_Allreduce(MPI_IN_PLACE, count, p->n_labels, MPI_INT, MPI_SUM, comm);
     int used = 0;
-    for (int l = 0; l < p->n_labels; l++) used += count[l] > 0;
+    for (int l = 0; l < p->n_labels; l++)
+      used += count[l] > 0;
     free(count);
     if (m != MPI_SUCCESS) return zl_mpi_error(m, "MPI_Allreduce(label counts)", __FILE__, __LINE__);
     p->keep = used > 1 && !is_bookkeeping(zl_zoo_hparam_name(zoo, h));
     return 0;
   }
-  ZL_CALL(zl_zoo_read_column_rows(zoo, col, ZL_F64, rows->row, rows->n, v));
+  ZL_CALL(read_hparam(files, n_files, rows, col, ZL_F64, v));
   double mm[2] = {INFINITY, INFINITY}; /* min, −max */
   for (int64_t i = 0; i < rows->n; i++)
     if (rows->fold[i] >= 0 && isfinite(v[i])) {
@@ -177,7 +196,8 @@ static int plan_hparam(zl_zoo zoo, const zl_rows *rows, int h, double *v, int32_
   return 0;
 }
 
-static int hparam_set(zl_zoo zoo, const zl_rows *rows, zl_featmat *out) {
+static int hparam_set(const zl_zoo *files, int n_files, const zl_rows *rows, zl_featmat *out) {
+  zl_zoo zoo = files[0];
   MPI_Comm comm = zl_zoo_comm(zoo);
   int H = zl_zoo_n_hparams(zoo), rc = 0;
   int64_t n = rows->n;
@@ -189,7 +209,7 @@ static int hparam_set(zl_zoo zoo, const zl_rows *rows, zl_featmat *out) {
     v[h] = zl_malloc((size_t)n, sizeof(double), "hparam values");
     codes[h] = zl_malloc((size_t)n, sizeof(int32_t), "hparam codes");
     rc = zl_comm_agree(comm, (v[h] && codes[h]) ? 0 : ZL_ERR_RUNTIME);
-    if (!rc) rc = plan_hparam(zoo, rows, h, v[h], codes[h], &plan[h]);
+    if (!rc) rc = plan_hparam(files, n_files, rows, h, v[h], codes[h], &plan[h]);
   }
   int F = 0;
   for (int h = 0; !rc && h < H; h++)
@@ -225,18 +245,52 @@ static int hparam_set(zl_zoo zoo, const zl_rows *rows, zl_featmat *out) {
   return rc;
 }
 
-int zl_features_compute(zl_zoo zoo, zl_rows *rows, const int *want, zl_spread spread,
-                        zl_featmat *out, int64_t *dropped, double *t_read, double *t_features) {
-  MPI_Comm comm = zl_zoo_comm(zoo);
+int zl_features_compute(const zl_zoo *files, int n_files, zl_rows *rows, const int *want,
+                        zl_spread spread, zl_featmat *out, int64_t *dropped, double *t_read,
+                        double *t_features) {
+  MPI_Comm comm = zl_zoo_comm(files[0]);
   memset(out, 0, sizeof(zl_featmat) * ZL_N_FEATSETS);
   *t_read = *t_features = 0.0;
   int64_t local_dropped = 0;
-  int rc = weight_sets(zoo, rows, want, spread, out, &local_dropped, t_read, t_features);
+  int rc = weight_sets(files, n_files, rows, want, spread, out, &local_dropped, t_read, t_features);
   rc = zl_comm_agree(comm, rc);
   if (!rc) ZL_MPI(MPI_Allreduce(&local_dropped, dropped, 1, MPI_INT64_T, MPI_SUM, comm));
   /* After the weights, so rows dropped for non-finite weights do not shape the columns. */
-  if (!rc && want[ZL_FEAT_HPARAMS]) rc = hparam_set(zoo, rows, &out[ZL_FEAT_HPARAMS]);
+  if (!rc && want[ZL_FEAT_HPARAMS]) rc = hparam_set(files, n_files, rows, &out[ZL_FEAT_HPARAMS]);
   if (rc)
-    for (int s = 0; s < ZL_N_FEATSETS; s++) zl_featmat_free(&out[s]);
+    for (int s = 0; s < ZL_N_FEATSETS; s++)
+      zl_featmat_free(&out[s]);
   return rc;
+}
+
+static int same_labels(zl_zoo a, zl_zoo b, int h) {
+  int na = 0, nb = 0;
+  const char *const *la = zl_zoo_hparam_labels(a, h, &na), *const *lb =
+                                                               zl_zoo_hparam_labels(b, h, &nb);
+  if (na != nb || strcmp(zl_zoo_hparam_name(a, h), zl_zoo_hparam_name(b, h))) return 0;
+  for (int l = 0; l < na; l++)
+    if (strcmp(la[l], lb[l])) return 0;
+  return 1;
+}
+
+int zl_features_check_files(const zl_zoo *files, int n_files) {
+  zl_zoo a = files[0];
+  for (int f = 1; f < n_files; f++) {
+    zl_zoo b = files[f];
+    int same =
+        zl_zoo_n_params(a) == zl_zoo_n_params(b) && zl_zoo_n_tensors(a) == zl_zoo_n_tensors(b);
+    for (int t = 0; same && t < zl_zoo_n_tensors(a); t++) {
+      const zl_tensor *x = zl_zoo_tensor(a, t), *y = zl_zoo_tensor(b, t);
+      same = x->offset == y->offset && x->size == y->size && x->kind == y->kind &&
+             !strcmp(x->shape, y->shape);
+    }
+    if (!same)
+      return ZL_ERR(ZL_ERR_RUNTIME, "%s: layout differs from %s's", zl_zoo_path(b), zl_zoo_path(a));
+    same = zl_zoo_n_hparams(a) == zl_zoo_n_hparams(b);
+    for (int h = 0; same && h < zl_zoo_n_hparams(a); h++)
+      same = same_labels(a, b, h);
+    if (!same)
+      return ZL_ERR(ZL_ERR_RUNTIME, "%s: hparams differ from %s's", zl_zoo_path(b), zl_zoo_path(a));
+  }
+  return 0;
 }

@@ -14,7 +14,7 @@ struct zl_predictions_s {
   hid_t file;
 };
 
-#define ZL_H5(rc, label, call, ...)                                                              \
+#define ZL_H5(rc, label, call, ...)                                                                \
   do {                                                                                             \
     if ((call) < 0) {                                                                              \
       (rc) = ZL_ERR(ZL_ERR_RUNTIME, __VA_ARGS__);                                                  \
@@ -35,9 +35,9 @@ int zl_predictions_create(MPI_Comm comm, const char *path, zl_predictions *out) 
   /* The MPI-IO driver lets every rank write its own rows of one file. */
   ZL_H5(rc, done, fapl = H5Pcreate(H5P_FILE_ACCESS), "%s: H5Pcreate failed", p->part);
   ZL_H5(rc, done, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "%s: H5Pset_fapl_mpio failed",
-          p->part);
+        p->part);
   ZL_H5(rc, done, p->file = H5Fcreate(p->part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
-          "%s: cannot create", p->part);
+        "%s: cannot create", p->part);
 done:
   if (fapl >= 0) H5Pclose(fapl);
   /* H5Fcreate is collective: its outcome is the same everywhere; allocation is not. */
@@ -62,11 +62,11 @@ static int append(zl_predictions p, hid_t g, const char *name, hid_t type, const
   ZL_H5(rc, done, exists, "%s: %s: H5Lexists failed", p->part, name);
   if (!exists) {
     ZL_H5(rc, done, fs = H5Screate_simple(1, &zero, &unlim), "%s: %s: H5Screate failed", p->part,
-            name);
+          name);
     ZL_H5(rc, done, dcpl = H5Pcreate(H5P_DATASET_CREATE), "%s: H5Pcreate failed", p->part);
     ZL_H5(rc, done, H5Pset_chunk(dcpl, 1, &chunk), "%s: H5Pset_chunk failed", p->part);
     ZL_H5(rc, done, d = H5Dcreate2(g, name, type, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-            "%s: %s: cannot create", p->part, name);
+          "%s: %s: cannot create", p->part, name);
     H5Sclose(fs);
     fs = H5I_INVALID_HID;
   } else {
@@ -82,13 +82,13 @@ static int append(zl_predictions p, hid_t g, const char *name, hid_t type, const
   ZL_H5(rc, done, ms = H5Screate_simple(1, &n, NULL), "%s: H5Screate failed", p->part);
   if (n)
     ZL_H5(rc, done, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &n, NULL),
-            "%s: %s: bad selection", p->part, name);
+          "%s: %s: bad selection", p->part, name);
   else
     ZL_H5(rc, done, H5Sselect_none(fs), "%s: %s: bad selection", p->part, name);
   /* Collective transfers: every rank takes part even with nothing to write. */
   ZL_H5(rc, done, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: H5Pcreate failed", p->part);
   ZL_H5(rc, done, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "%s: H5Pset_dxpl_mpio failed",
-          p->part);
+        p->part);
   ZL_H5(rc, done, H5Dwrite(d, type, ms, fs, dxpl, buf), "%s: %s: write failed", p->part, name);
 done:
   if (dxpl >= 0) H5Pclose(dxpl);
@@ -102,18 +102,21 @@ done:
 int zl_predictions_add(zl_predictions p, const char *group, int zoo_index, const zl_rows *rows,
                        const double *yhat) {
   int64_t n = 0;
-  for (int64_t i = 0; i < rows->n; i++) n += rows->fold[i] >= 0;
+  for (int64_t i = 0; i < rows->n; i++)
+    n += rows->fold[i] >= 0;
   int32_t *zoo = zl_malloc((size_t)n, sizeof(int32_t), "prediction zoo index");
   int32_t *fold = zl_malloc((size_t)n, sizeof(int32_t), "prediction folds");
+  int32_t *file = zl_malloc((size_t)n, sizeof(int32_t), "prediction files");
   int64_t *row = zl_malloc((size_t)n, sizeof(int64_t), "prediction rows");
   int64_t *run = zl_malloc((size_t)n, sizeof(int64_t), "prediction runs");
   double *yt = zl_malloc((size_t)n, sizeof(double), "prediction targets");
   double *yp = zl_malloc((size_t)n, sizeof(double), "predictions");
-  int rc = (zoo && fold && row && run && yt && yp) ? 0 : ZL_ERR_RUNTIME;
+  int rc = (zoo && fold && file && row && run && yt && yp) ? 0 : ZL_ERR_RUNTIME;
   for (int64_t i = 0, j = 0; !rc && i < rows->n; i++) {
     if (rows->fold[i] < 0) continue;
     zoo[j] = zoo_index;
     fold[j] = rows->fold[i];
+    file[j] = rows->file[i];
     row[j] = rows->row[i];
     run[j] = rows->run[i];
     yt[j] = rows->y[i];
@@ -124,19 +127,22 @@ int zl_predictions_add(zl_predictions p, const char *group, int zoo_index, const
   if (!rc) {
     int m = MPI_Exscan(&n, &at, 1, MPI_INT64_T, MPI_SUM, p->comm);
     if (m == MPI_SUCCESS) m = MPI_Allreduce(&n, &total, 1, MPI_INT64_T, MPI_SUM, p->comm);
-    if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Exscan(prediction offsets)", __FILE__, __LINE__);
+    if (m != MPI_SUCCESS)
+      rc = zl_mpi_error(m, "MPI_Exscan(prediction offsets)", __FILE__, __LINE__);
     if (zl_comm_rank(p->comm) == 0) at = 0; /* MPI_Exscan leaves rank 0's result undefined */
   }
   hid_t g = H5I_INVALID_HID;
   if (!rc) {
     htri_t e = H5Lexists(p->file, group, H5P_DEFAULT);
-    g = e > 0 ? H5Gopen2(p->file, group, H5P_DEFAULT)
-              : e == 0 ? H5Gcreate2(p->file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    g = e > 0    ? H5Gopen2(p->file, group, H5P_DEFAULT)
+        : e == 0 ? H5Gcreate2(p->file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                 : -1;
     if (g < 0) rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: /%s: cannot create the group", p->part, group);
   }
   /* Metadata operations are collective and identical on every rank, so their results agree. */
   hsize_t hn = (hsize_t)n, ha = (hsize_t)at, ht = (hsize_t)total;
   if (!rc) rc = append(p, g, "zoo", H5T_NATIVE_INT32, zoo, hn, ha, ht);
+  if (!rc) rc = append(p, g, "file", H5T_NATIVE_INT32, file, hn, ha, ht);
   if (!rc) rc = append(p, g, "row", H5T_NATIVE_INT64, row, hn, ha, ht);
   if (!rc) rc = append(p, g, "run_id", H5T_NATIVE_INT64, run, hn, ha, ht);
   if (!rc) rc = append(p, g, "true", H5T_NATIVE_DOUBLE, yt, hn, ha, ht);
@@ -145,6 +151,7 @@ int zl_predictions_add(zl_predictions p, const char *group, int zoo_index, const
   if (g >= 0) H5Gclose(g);
   free(zoo);
   free(fold);
+  free(file);
   free(row);
   free(run);
   free(yt);

@@ -32,11 +32,17 @@ typedef struct {
 
 void zl_featmat_free(zl_featmat *m);
 
-/* Computes every set s with want[s] != 0 for this rank's rows. Rows whose weights are not all
- * finite get fold -1 (and zero features); *dropped receives their number over all ranks. t_read and
- * t_features receive this rank's seconds reading and computing. Collective on the zoo's
- * communicator. */
-int zl_features_compute(zl_zoo zoo, zl_rows *rows, const int *want, zl_spread spread,
-                        zl_featmat *out, int64_t *dropped, double *t_read, double *t_features);
+/* Computes every set s with want[s] != 0 for this rank's rows of the zoo's n_files files (which
+ * share one layout and hparams: zl_features_check_files). Rows whose weights are not all finite get
+ * fold -1 (and zero features); *dropped receives their number over all ranks. t_read and t_features
+ * receive this rank's seconds reading and computing. Collective on the files' communicator. */
+int zl_features_compute(const zl_zoo *files, int n_files, zl_rows *rows, const int *want,
+                        zl_spread spread, zl_featmat *out, int64_t *dropped, double *t_read,
+                        double *t_features);
+
+/* Checks that the files of one zoo have the same layout and the same hyperparameters with the same
+ * labels: "<file>: layout differs from <file>'s", "<file>: hparams differ from <file>'s". Not
+ * collective (every rank holds the same metadata). */
+int zl_features_check_files(const zl_zoo *files, int n_files);
 
 #endif

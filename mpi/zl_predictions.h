@@ -1,6 +1,7 @@
 /* predictions.h5 (design §3, step 6): per network, the held-out prediction next to the truth.
  * One group per feature set and estimator ("wstats_ridge"), each with the same-length datasets
- * zoo (int32, index of the input), row (int64, row in that zoo), run_id (int64), true and
+ * zoo (int32, index of the zoo), file (int32, which of the zoo's files), row (int64, row in that
+ * file), run_id (int64), true and
  * predicted (float64), fold (int32). Written collectively: every rank writes its own rows. */
 #ifndef ZL_PREDICTIONS_H
 #define ZL_PREDICTIONS_H

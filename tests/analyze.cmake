@@ -78,3 +78,23 @@ zl_analyze_bad(analyze_bad_folds analyze_three "three.h5: 3 training runs are fe
 zl_script_test(analyze_bad_usage 2 ${ZL_ANALYZE_DIR} analyze_dir ${ZL_EXPECT_ERROR} 2
                "zoolens: analyze: --out DIR is required" ${launch2} $<TARGET_FILE:zoolens> analyze
                three.h5)
+
+# A zoo split over files by disjoint run ranges (a SLURM job array's files) analyses like the whole.
+zl_mpi_test(analyze_split_a 2 COMMAND $<TARGET_FILE:zoolens> synth --networks 600 --seed 7 --out
+            ${ZL_ANALYZE_DIR}/part_a.h5)
+zl_mpi_test(analyze_split_b 2 COMMAND $<TARGET_FILE:zoolens> synth --networks 900 --seed 7
+            --first-run 600 --out ${ZL_ANALYZE_DIR}/part_b.h5)
+set_tests_properties(analyze_split_a analyze_split_b PROPERTIES FIXTURES_SETUP analyze_parts
+                     FIXTURES_REQUIRED analyze_dir)
+zl_mpi_test(analyze_split 2 COMMAND $<TARGET_FILE:zoolens> analyze ${ZL_ANALYZE_DIR}/part_a.h5
+            ${ZL_ANALYZE_DIR}/part_b.h5 --out ${ZL_ANALYZE_DIR}/split)
+set_tests_properties(analyze_split PROPERTIES FIXTURES_SETUP analyze_split_report
+                     FIXTURES_REQUIRED analyze_parts)
+add_test(NAME analyze_split_equals_whole
+         COMMAND $<TARGET_FILE:zoolens> compare ${ZL_ANALYZE_DIR}/np2/report.json
+                 ${ZL_ANALYZE_DIR}/split/report.json --tolerance 1e-9)
+set_tests_properties(analyze_split_equals_whole PROPERTIES
+                     FIXTURES_REQUIRED "analyze_split_report;analyze_reports" TIMEOUT 60)
+zl_analyze_bad(analyze_bad_same_runs analyze_parts
+               "part_a.h5, part_a.h5: run 0 is in both files (the files of one zoo must hold different runs)"
+               part_a.h5 part_a.h5 --out o)
