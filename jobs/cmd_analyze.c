@@ -16,6 +16,7 @@
 #include "zl_jobs.h"
 #include "zl_metrics.h"
 #include "zl_predictions.h"
+#include "zl_provenance.h"
 #include "zl_report.h"
 #include "zl_rows.h"
 
@@ -271,13 +272,14 @@ typedef struct {
 } zoo_data;
 
 static void zoo_data_free(zoo_data *z) {
+  free(z->in.files);
   zl_rows_free(&z->rows);
   for (int s = 0; s < ZL_N_FEATSETS; s++)
     zl_featmat_free(&z->sets[s]);
 }
 
 typedef struct {
-  double read, features, solve;
+  double checksum, read, features, solve;
 } phase_times;
 
 /* Opens every input file and groups them into zoos by (dataset, architecture), in order of first
@@ -299,15 +301,21 @@ static int open_inputs(MPI_Comm comm, char **paths, int n, zl_zoo *files, int *g
   return rc;
 }
 
-static int load_zoo(MPI_Comm comm, zl_zoo *files, int n_files, const analyze_opts *o, zoo_data *z,
-                    phase_times *t) {
+static int load_zoo(MPI_Comm comm, zl_zoo *files, char (*sha)[65], int n_files,
+                    const analyze_opts *o, zoo_data *z, phase_times *t) {
   zl_report_input *in = &z->in;
   size_t len = 0;
   in->rows_in_file = 0;
+  in->files = zl_calloc((size_t)n_files, sizeof *in->files, "input files");
+  ZL_CALL(zl_comm_agree(comm, in->files ? 0 : ZL_ERR_RUNTIME));
+  in->n_files = n_files;
   for (int f = 0; f < n_files; f++) {
     len += (size_t)snprintf(in->path + len, len < sizeof in->path ? sizeof in->path - len : 0,
                             "%s%s", f ? "," : "", zl_zoo_path(files[f]));
     in->rows_in_file += zl_zoo_n_rows(files[f]);
+    snprintf(in->files[f].path, sizeof in->files[f].path, "%s", zl_zoo_path(files[f]));
+    in->files[f].rows = zl_zoo_n_rows(files[f]);
+    memcpy(in->files[f].sha256, sha[f], 65);
   }
   snprintf(in->dataset, sizeof in->dataset, "%s", zl_zoo_dataset(files[0]));
   snprintf(in->architecture, sizeof in->architecture, "%s", zl_zoo_architecture(files[0]));
@@ -338,14 +346,24 @@ static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o
   zl_zoo *files = zl_calloc((size_t)n, sizeof *files, "zoo files");
   zl_zoo *members = zl_calloc((size_t)n, sizeof *members, "zoo files");
   int *group = zl_calloc((size_t)n, sizeof *group, "zoo groups");
-  int rc = zl_comm_agree(comm, (files && members && group) ? 0 : ZL_ERR_RUNTIME);
+  char(*sha)[65] = zl_calloc((size_t)n, 65, "checksums");
+  char(*member_sha)[65] = zl_calloc((size_t)n, 65, "checksums");
+  int rc = zl_comm_agree(comm, (files && members && group && sha && member_sha) ? 0 : ZL_ERR_RUNTIME);
   if (!rc) rc = open_inputs(comm, paths, n, files, group, n_zoos);
+  double t0 = MPI_Wtime();
+  if (!rc) rc = zl_sha256_files(comm, (const char *const *)paths, n, sha);
+  t->checksum = MPI_Wtime() - t0;
   for (int z = 0; !rc && z < *n_zoos; z++) {
     int m = 0;
     for (int i = 0; i < n; i++)
-      if (group[i] == z) members[m++] = files[i];
-    rc = load_zoo(comm, members, m, o, &zoos[z], t);
+      if (group[i] == z) {
+        memcpy(member_sha[m], sha[i], 65);
+        members[m++] = files[i];
+      }
+    rc = load_zoo(comm, members, member_sha, m, o, &zoos[z], t);
   }
+  free(sha);
+  free(member_sha);
   for (int i = 0; files && i < n; i++)
     zl_zoo_destroy(&files[i]);
   free(files);
@@ -541,7 +559,7 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   rc = (zoos && inputs && res.r) ? 0 : ZL_ERR_RUNTIME;
   if (!rc && rank == 0) rc = make_out_dir(o.out);
   rc = zl_comm_agree(comm, rc);
-  phase_times t = {0, 0, 0};
+  phase_times t = {0, 0, 0, 0};
   if (!rc) rc = load_inputs(comm, argv + first, argc - first, &o, zoos, &n_zoos, &t);
   char pred_path[4200];
   snprintf(pred_path, sizeof pred_path, "%s/predictions.h5", o.out);
@@ -561,20 +579,21 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   if (!rc) {
     for (int z = 0; z < n_zoos; z++)
       inputs[z] = zoos[z].in;
-    zl_report rep = {(uint64_t)o.seed,
-                     zl_comm_size(comm),
-                     {grid[0], grid[1]},
-                     o.checkpoints == ZL_CHECKPOINTS_FINAL ? "final" : "all",
-                     started,
-                     t.read,
-                     t.features,
-                     t.solve,
-                     MPI_Wtime() - t_start,
-                     peak,
-                     n_zoos,
-                     inputs,
-                     res.n,
-                     res.r};
+    zl_report rep = {.seed = (uint64_t)o.seed,
+                     .ranks = zl_comm_size(comm),
+                     .grid = {grid[0], grid[1]},
+                     .checkpoints = o.checkpoints == ZL_CHECKPOINTS_FINAL ? "final" : "all",
+                     .started = started,
+                     .seconds_checksum = t.checksum,
+                     .seconds_read = t.read,
+                     .seconds_features = t.features,
+                     .seconds_solve = t.solve,
+                     .seconds_total = MPI_Wtime() - t_start,
+                     .peak_rss_mib = peak,
+                     .n_inputs = n_zoos,
+                     .inputs = inputs,
+                     .n_results = res.n,
+                     .results = res.r};
     if (rank == 0) {
       rc = zl_report_write(o.out, &rep);
       if (!rc) printf("report: %s/report.md (and report.json, predictions.h5)\n", o.out);

@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zl_error.h"
@@ -14,10 +15,42 @@ static json_t *num(double v) {
 }
 
 static json_t *input_json(const zl_report_input *in) {
-  return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "path", in->path, "dataset", in->dataset,
-                   "architecture", in->architecture, "networks", (json_int_t)in->networks,
-                   "rows_in_file", (json_int_t)in->rows_in_file, "runs", (json_int_t)in->runs,
-                   "dropped_nonfinite", (json_int_t)in->dropped_nonfinite);
+  json_t *files = json_array();
+  for (int f = 0; files && f < in->n_files; f++) {
+    json_t *o = json_pack("{s:s, s:I, s:s}", "path", in->files[f].path, "rows",
+                          (json_int_t)in->files[f].rows, "sha256", in->files[f].sha256);
+    if (!o || json_array_append_new(files, o)) {
+      json_decref(files);
+      return NULL;
+    }
+  }
+  if (!files) return NULL;
+  /* sha256 at the top names the single file's checksum (design §8); a split zoo lists its files. */
+  return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:o}", "path", in->path, "dataset",
+                   in->dataset, "architecture", in->architecture, "networks",
+                   (json_int_t)in->networks, "rows_in_file", (json_int_t)in->rows_in_file, "runs",
+                   (json_int_t)in->runs, "dropped_nonfinite", (json_int_t)in->dropped_nonfinite,
+                   "sha256", in->n_files == 1 ? in->files[0].sha256 : "", "files", files);
+}
+
+/* The SLURM job this run belongs to, or null outside SLURM. */
+static json_t *slurm_json(void) {
+  static const char *const vars[][2] = {{"job_id", "SLURM_JOB_ID"},
+                                        {"array_job_id", "SLURM_ARRAY_JOB_ID"},
+                                        {"array_task_id", "SLURM_ARRAY_TASK_ID"},
+                                        {"nodes", "SLURM_JOB_NUM_NODES"},
+                                        {"ntasks", "SLURM_NTASKS"},
+                                        {"cluster", "SLURM_CLUSTER_NAME"}};
+  if (!getenv("SLURM_JOB_ID")) return json_null();
+  json_t *o = json_object();
+  for (size_t i = 0; o && i < sizeof vars / sizeof vars[0]; i++) {
+    const char *v = getenv(vars[i][1]);
+    if (v && json_object_set_new(o, vars[i][0], json_string(v))) {
+      json_decref(o);
+      return NULL;
+    }
+  }
+  return o;
 }
 
 static json_t *result_json(const zl_report_result *r) {
@@ -60,12 +93,12 @@ static json_t *report_json(const zl_report *r) {
     return NULL;
   }
   return json_pack(
-      "{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:f, s:s, s:o, s:{s:o, s:o, s:o, s:o}}, "
+      "{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:f, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}, "
       "s:{s:s, s:s, s:s, s:s}, s:o, s:o}",
       "schema", ZL_REPORT_SCHEMA, "zoolens_version", v.zoolens, "git_commit", v.git_commit, "seed",
       (json_int_t)r->seed, "checkpoints", r->checkpoints, "run", "ranks", r->ranks, "grid",
       r->grid[0], r->grid[1], "rank_tolerance", ZL_RANK_TOLERANCE, "started", r->started,
-      "peak_rss_mib", num(r->peak_rss_mib), "seconds", "read", num(r->seconds_read), "features", num(r->seconds_features), "solve",
+      "peak_rss_mib", num(r->peak_rss_mib), "slurm", slurm_json(), "seconds", "checksum", num(r->seconds_checksum), "read", num(r->seconds_read), "features", num(r->seconds_features), "solve",
       num(r->seconds_solve), "total", num(r->seconds_total), "versions", "mpi", v.mpi, "hdf5",
       v.hdf5, "scalapack", v.scalapack, "blas", v.blas, "inputs", inputs, "results", results);
 }

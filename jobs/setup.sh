@@ -11,6 +11,7 @@ packages=(
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libscalapack-openmpi-dev libopenblas-dev liblapacke-dev
   zlib1g-dev libjansson-dev libcsv-dev
+  libssl-dev                               # SHA-256 of the inputs in report.json (libcrypto)
   dataset-fashion-mnist                    # the quickstart's data
   python3 python3-numpy python3-sklearn python3-h5py  # independent cross-checks in the tests
   slurmctld slurmd slurm-client munge      # one-node SLURM for the jobs/slurm scripts' test (slurm label)

@@ -9,8 +9,18 @@
  * see design §3, Determinism). */
 #define ZL_RANK_TOLERANCE 1e-9
 
+/* One file of a zoo. */
 typedef struct {
   char path[4096];
+  int64_t rows;
+  char sha256[65];
+} zl_report_file;
+
+/* One zoo: one file, or the files of a job array's tasks. */
+typedef struct {
+  char path[4096]; /* the files' paths, comma-separated */
+  int n_files;
+  zl_report_file *files;
   char dataset[64], architecture[64];
   int64_t rows_in_file; /* N of the zoo */
   int64_t networks;     /* rows selected (final checkpoints or all) */
@@ -38,7 +48,7 @@ typedef struct {
   int ranks, grid[2];
   const char *checkpoints;
   const char *started; /* ISO 8601 UTC */
-  double seconds_read, seconds_features, seconds_solve, seconds_total;
+  double seconds_checksum, seconds_read, seconds_features, seconds_solve, seconds_total;
   double peak_rss_mib; /* largest peak resident set over the ranks */
   int n_inputs;
   const zl_report_input *inputs;

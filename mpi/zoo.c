@@ -831,12 +831,23 @@ int zl_zoo_write_column(zl_zoo z, const char *column, zl_dtype dtype, int64_t ro
 
 /* A per-row column of N elements, its fill value written once when the dataset is created.
  * Collective. */
+/* A creation property list without modification times: the same zoo written twice is the same
+ * bytes, so nightly runs can compare input checksums. */
+static hid_t untimed(hid_t cls) {
+  hid_t p = H5Pcreate(cls);
+  if (p >= 0 && H5Pset_obj_track_times(p, 0) < 0) {
+    H5Pclose(p);
+    p = H5I_INVALID_HID;
+  }
+  return p;
+}
+
 static int create_column(zl_zoo z, const char *name, hid_t ftype, hid_t mtype, const void *fill) {
   int rc = 0;
   hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, d = H5I_INVALID_HID;
   hsize_t n = (hsize_t)z->m.n_rows;
   H5_TRY(space = H5Screate_simple(1, &n, NULL), z->file, name);
-  H5_TRY(dcpl = H5Pcreate(H5P_DATASET_CREATE), z->file, name);
+  H5_TRY(dcpl = untimed(H5P_DATASET_CREATE), z->file, name);
   H5_TRY(H5Pset_fill_value(dcpl, mtype, fill), z->file, name);
   /* Parallel HDF5 allocates space at creation (no rank may allocate alone later); the fill value is
    * written then, so rows never written read as NaN (-1, 0), not as garbage. */
@@ -863,7 +874,7 @@ static int create_weights(zl_zoo z) {
   chunk[0] = (hsize_t)(rows < N ? rows : N);
   chunk[1] = (hsize_t)cols;
   H5_TRY(space = H5Screate_simple(2, dims, NULL), z->file, "/weights");
-  H5_TRY(dcpl = H5Pcreate(H5P_DATASET_CREATE), z->file, "/weights");
+  H5_TRY(dcpl = untimed(H5P_DATASET_CREATE), z->file, "/weights");
   H5_TRY(H5Pset_chunk(dcpl, 2, chunk), z->file, "/weights");
   /* Every chunk is allocated at creation, collectively: ranks then write their rows anywhere. */
   H5_TRY(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), z->file, "/weights");
@@ -883,17 +894,19 @@ cleanup:
 static int create_layout(zl_zoo z) {
   int rc = 0;
   hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID, space = H5I_INVALID_HID;
-  hid_t d = H5I_INVALID_HID;
+  hid_t d = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
   hsize_t n = (hsize_t)z->m.n_tensors;
   ZL_CALL_GOTO(rc, cleanup, layout_type(z->file, 1, &ftype));
   ZL_CALL_GOTO(rc, cleanup, layout_type(z->file, 0, &mtype));
   H5_TRY(space = H5Screate_simple(1, &n, NULL), z->file, "/layout");
-  H5_TRY(d = H5Dcreate2(z->h5, "layout", ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-         z->file, "/layout");
+  H5_TRY(dcpl = untimed(H5P_DATASET_CREATE), z->file, "/layout");
+  H5_TRY(d = H5Dcreate2(z->h5, "layout", ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), z->file,
+         "/layout");
   rc = transfer(z, 0, d, "/layout", mtype, 1, NULL, 0, zl_comm_rank(z->comm) ? 0 : (int64_t)n,
                 z->m.tensors);
 cleanup:
   if (d >= 0) H5Dclose(d);
+  if (dcpl >= 0) H5Pclose(dcpl);
   if (space >= 0) H5Sclose(space);
   if (mtype >= 0) H5Tclose(mtype);
   if (ftype >= 0) H5Tclose(ftype);
@@ -903,7 +916,7 @@ cleanup:
 /* Everything of a new zoo file. Collective. */
 static int create_file(zl_zoo z) {
   int rc = 0;
-  hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID;
+  hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID, gcpl = H5I_INVALID_HID;
   const char *format = ZL_ZOO_FORMAT;
   const double nan = NAN;
   const int64_t zero = 0;
@@ -924,9 +937,9 @@ static int create_file(zl_zoo z) {
   ZL_CALL_GOTO(rc, cleanup, create_weights(z));
   ZL_CALL_GOTO(rc, cleanup, create_layout(z));
   const char *groups[] = {"metrics", "runs", "hparams"};
+  H5_TRY(gcpl = untimed(H5P_GROUP_CREATE), z->file, "/");
   for (int i = 0; i < 3; i++) {
-    H5_TRY(g = H5Gcreate2(z->h5, groups[i], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), z->file,
-           groups[i]);
+    H5_TRY(g = H5Gcreate2(z->h5, groups[i], H5P_DEFAULT, gcpl, H5P_DEFAULT), z->file, groups[i]);
     H5Gclose(g);
   }
   for (int i = 0; i < N_FIXED_COLUMNS; i++)
@@ -936,6 +949,7 @@ static int create_file(zl_zoo z) {
             ? create_column(z, fixed_columns[i].name, H5T_STD_I64LE, H5T_NATIVE_INT64, &zero)
             : create_column(z, fixed_columns[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan));
 cleanup:
+  if (gcpl >= 0) H5Pclose(gcpl);
   if (fapl >= 0) H5Pclose(fapl);
   return rc;
 }
@@ -1120,7 +1134,7 @@ cleanup:
 int zl_zoo_write_strings(zl_zoo z, const char *dataset, const char *const *s, int64_t n) {
   int rc = 0, root = zl_comm_rank(z->comm) == 0;
   hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, lcpl = H5I_INVALID_HID;
-  hid_t d = H5I_INVALID_HID;
+  hid_t d = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
   char *buf = NULL, obj[256];
   size_t width = 1;
   int64_t shape[2] = {n, 1}; /* rank 0's count and string width, for everyone */
@@ -1143,9 +1157,11 @@ int zl_zoo_write_strings(zl_zoo z, const char *dataset, const char *const *s, in
   H5_TRY(space = H5Screate_simple(1, &dim, NULL), z->file, obj);
   H5_TRY(lcpl = H5Pcreate(H5P_LINK_CREATE), z->file, obj);
   H5_TRY(H5Pset_create_intermediate_group(lcpl, 1), z->file, obj);
-  H5_TRY(d = H5Dcreate2(z->h5, dataset, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT), z->file, obj);
+  H5_TRY(dcpl = untimed(H5P_DATASET_CREATE), z->file, obj);
+  H5_TRY(d = H5Dcreate2(z->h5, dataset, type, space, lcpl, dcpl, H5P_DEFAULT), z->file, obj);
   rc = transfer(z, 0, d, obj, type, 1, NULL, 0, root ? shape[0] : 0, buf);
 cleanup:
+  if (dcpl >= 0) H5Pclose(dcpl);
   if (d >= 0) H5Dclose(d);
   if (lcpl >= 0) H5Pclose(lcpl);
   if (space >= 0) H5Sclose(space);

@@ -92,9 +92,19 @@ set_tests_properties(analyze_split PROPERTIES FIXTURES_SETUP analyze_split_repor
                      FIXTURES_REQUIRED analyze_parts)
 add_test(NAME analyze_split_equals_whole
          COMMAND $<TARGET_FILE:zoolens> compare ${ZL_ANALYZE_DIR}/np2/report.json
-                 ${ZL_ANALYZE_DIR}/split/report.json --tolerance 1e-9)
+                 ${ZL_ANALYZE_DIR}/split/report.json --tolerance 1e-9 --ignore-inputs)
 set_tests_properties(analyze_split_equals_whole PROPERTIES
                      FIXTURES_REQUIRED "analyze_split_report;analyze_reports" TIMEOUT 60)
+# ... while compare, minding inputs, reports the changed files as drift.
+add_test(NAME compare_reports_input_change
+         COMMAND $<TARGET_FILE:zoolens> compare ${ZL_ANALYZE_DIR}/np2/report.json
+                 ${ZL_ANALYZE_DIR}/split/report.json)
+set_tests_properties(compare_reports_input_change PROPERTIES
+                     FIXTURES_REQUIRED "analyze_split_report;analyze_reports" TIMEOUT 60
+                     PASS_REGULAR_EXPRESSION "input .*synth.h5: 1 -> 2 files.*not reproduced")
 zl_analyze_bad(analyze_bad_same_runs analyze_parts
                "part_a.h5, part_a.h5: run 0 is in both files (the files of one zoo must hold different runs)"
                part_a.h5 part_a.h5 --out o)
+add_test(NAME compare_drift COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/compare_drift.sh
+         $<TARGET_FILE:zoolens> ${ZL_ANALYZE_DIR}/np1/report.json ${ZL_ANALYZE_DIR})
+set_tests_properties(compare_drift PROPERTIES FIXTURES_REQUIRED analyze_reports TIMEOUT 60)
