@@ -108,3 +108,14 @@ zl_analyze_bad(analyze_bad_same_runs analyze_parts
 add_test(NAME compare_drift COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/compare_drift.sh
          $<TARGET_FILE:zoolens> ${ZL_ANALYZE_DIR}/np1/report.json ${ZL_ANALYZE_DIR})
 set_tests_properties(compare_drift PROPERTIES FIXTURES_REQUIRED analyze_reports TIMEOUT 60)
+
+# Same inputs and seed on the same rank count: the same report, to the last bit.
+zl_mpi_test(analyze_np2_again 2 COMMAND $<TARGET_FILE:zoolens> analyze ${ZL_ANALYZE_DIR}/synth.h5
+            --out ${ZL_ANALYZE_DIR}/np2_again)
+set_tests_properties(analyze_np2_again PROPERTIES FIXTURES_SETUP analyze_again
+                     FIXTURES_REQUIRED analyze_zoo)
+add_test(NAME analyze_reproducible
+         COMMAND $<TARGET_FILE:zoolens> compare ${ZL_ANALYZE_DIR}/np2/report.json
+                 ${ZL_ANALYZE_DIR}/np2_again/report.json --tolerance 0)
+set_tests_properties(analyze_reproducible PROPERTIES
+                     FIXTURES_REQUIRED "analyze_reports;analyze_again" TIMEOUT 60)
