@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# W-stats feature extraction, zoolens vs numpy, side by side in one run on the same zoo file:
+# zoolens analyze (1 rank, read + W-stats seconds from report.json) against numpy's
+# np.percentile/std/mean per tensor vectorised over networks (h5py read included).
+# Usage: jobs/bench/wstats_bench.sh [N] [WORKDIR]   (default 20000 networks, a temporary directory)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+n=${1:-20000}
+work=${2:-$(mktemp -d)}
+mkdir -p "$work"
+zoolens=${ZOOLENS:-$here/build/jobs/zoolens}
+launch=${ZL_MPIEXEC:-mpirun --oversubscribe $([ "$(id -u)" -ne 0 ] || echo --allow-run-as-root)}
+echo "OpenBLAS: $("$zoolens" --version | grep BLAS)"
+$launch -n 1 "$zoolens" synth --networks "$n" --out "$work/w.h5" >/dev/null
+cat "$work/w.h5" >/dev/null # both read from the page cache
+$launch -n 1 "$zoolens" analyze "$work/w.h5" --out "$work/r" --features wstats --estimator ridge \
+  >/dev/null 2>&1
+/usr/bin/python3 - "$work/w.h5" "$work/r/report.json" <<'PY'
+import json, sys, time
+import h5py, numpy as np
+rep = json.load(open(sys.argv[2]))
+s = rep["run"]["seconds"]
+zl = s["read"] + s["features"]
+t0 = time.perf_counter()
+with h5py.File(sys.argv[1], "r") as f:
+    lay = [(int(r["offset"]), int(r["size"])) for r in f["layout"][:]]
+    n = f["weights"].shape[0]
+    feats = []
+    for lo in range(0, n, 2000):
+        w = f["weights"][lo:lo + 2000].astype(np.float64)
+        cols = []
+        for o, sz in lay:
+            t = w[:, o:o + sz]
+            cols += [np.percentile(t, [0, 25, 50, 75, 100], axis=1).T, t.std(1)[:, None], t.mean(1)[:, None]]
+        feats.append(np.hstack(cols))
+np_s = time.perf_counter() - t0
+print(f"networks {n}: zoolens read+W-stats {zl:.3f} s ({zl / n * 1e6:.1f} us/network), "
+      f"numpy {np_s:.3f} s ({np_s / n * 1e6:.1f} us/network), ratio numpy/zoolens {np_s / zl:.1f}x")
+PY
