@@ -13,10 +13,18 @@
 #include "zl_rng.h"
 #include "zl_zoo.h"
 
+/* What the accuracy depends on. */
+typedef enum {
+  TARGET_LINEAR = 0, /* linear in the per-tensor std and mean: ridge on W-stats reaches the noise */
+  TARGET_NONLINEAR,  /* a parabola in the log-scale of one tensor: a linear model cannot see it */
+  TARGET_NOISE       /* noise alone: no estimator should beat R² = 0 */
+} synth_target;
+
 typedef struct {
   long long networks, seed, first_run;
-  const char *out, *architecture;
+  const char *out, *architecture, *dataset;
   double noise;
+  synth_target target;
 } synth_opts;
 
 static const zl_opt options[] = {
@@ -27,6 +35,8 @@ static const zl_opt options[] = {
     {"noise", 1, "SIGMA", "standard deviation of the noise added to the accuracy (default 0.02)"},
     {"first-run", 1, "R", "run id of the first network (default 0): a zoo split over files by "
                           "disjoint run ranges analyses like the whole"},
+    {"target", 1, "KIND", "linear (default), nonlinear or noise: how accuracy depends on weights"},
+    {"dataset", 1, "NAME", "dataset name stored in the zoo (default synthetic)"},
 };
 
 static int on_option(void *ctx, int i, const char *arg) {
@@ -46,6 +56,16 @@ static int on_option(void *ctx, int i, const char *arg) {
     return zl_cli_long("synth", "seed", arg, 0, INT64_MAX, &o->seed);
   case 5:
     return zl_cli_long("synth", "first-run", arg, 0, INT64_MAX / 2, &o->first_run);
+  case 6:
+    if (!strcmp(arg, "linear") || !strcmp(arg, "nonlinear") || !strcmp(arg, "noise")) {
+      o->target = arg[0] == 'l' ? TARGET_LINEAR : arg[0] == 'n' && arg[2] == 'n' ? TARGET_NONLINEAR
+                                                                                  : TARGET_NOISE;
+      return 0;
+    }
+    return ZL_ERR(ZL_ERR_USAGE, "synth: --target: '%s' is not linear, nonlinear or noise", arg);
+  case 7:
+    o->dataset = arg;
+    return 0;
   default:
     ZL_CALL(zl_cli_double("synth", "noise", arg, &o->noise));
     if (!(o->noise >= 0))
@@ -65,10 +85,10 @@ typedef struct {
  * the weights; the accuracy is linear in the realised per-tensor std and mean. Returns the noise
  * drawn, so the caller can measure the planted R². */
 static double synth_row(uint64_t seed, int64_t i, const zl_nn_tensor *lay, int T, double noise,
-                        float *w, synth_cols *c, int64_t j) {
+                        synth_target target, float *w, synth_cols *c, int64_t j) {
   zl_rng r;
   zl_rng_init(&r, seed, (uint64_t)i);
-  double f = 0.5;
+  double f = 0.5, u = 0.0;
   for (int t = 0; t < T; t++) {
     double base = lay[t].is_kernel ? sqrt(2.0 / (lay[t].fan_in + lay[t].fan_out)) : 0.05;
     double sd = base * exp(0.4 * zl_rng_normal(&r)), mu = 0.3 * base * zl_rng_normal(&r);
@@ -83,7 +103,10 @@ static double synth_row(uint64_t seed, int64_t i, const zl_nn_tensor *lay, int T
     double s = sqrt(s2 / (double)lay[t].size);
     /* Alternating signs over tensors, centred on the typical realised std (E exp(0.4 z) ≈ 1.083). */
     f += (t % 2 ? 0.05 : -0.04) * (s / base - 1.083) + 0.02 * m / base;
+    if (t == 1) u = log(s / base); /* about N(0, 0.4²) */
   }
+  if (target == TARGET_NONLINEAR) f = 0.5 + 0.6 * (u * u - 0.16);
+  if (target == TARGET_NOISE) f = 0.5;
   double eps = noise * zl_rng_normal(&r);
   c->y[j] = f + eps;
   c->train_acc[j] = f + 0.5 * eps;
@@ -136,7 +159,7 @@ static int synth(MPI_Comm comm, const synth_opts *o, double *planted_r2) {
     tensors[t].size = (int64_t)lay[t].size;
     tensors[t].kind = lay[t].is_kernel ? ZL_TENSOR_KERNEL : ZL_TENSOR_BIAS;
   }
-  zl_zoo_spec spec = {"synthetic", o->architecture, o->networks, P, T, tensors};
+  zl_zoo_spec spec = {o->dataset, o->architecture, o->networks, P, T, tensors};
   zl_zoo zoo = NULL;
   static const char *const optimizers[] = {"adam", "rmsprop", "sgd"};
   rc = zl_zoo_create(comm, o->out, &spec, &zoo);
@@ -169,7 +192,7 @@ static int synth(MPI_Comm comm, const synth_opts *o, double *planted_r2) {
   for (int64_t b = 0; !rc && b < n_blocks; b++) {
     int64_t j0 = b * B < n ? b * B : n, cnt = n - j0 < B ? n - j0 : B;
     for (int64_t j = j0; j < j0 + cnt; j++) {
-      double eps = synth_row((uint64_t)o->seed, o->first_run + lo + j, lay, T, o->noise,
+      double eps = synth_row((uint64_t)o->seed, o->first_run + lo + j, lay, T, o->noise, o->target,
                              w + (j - j0) * P, &c, j);
       acc[0] += eps * eps;
       acc[1] += c.y[j];
@@ -194,7 +217,7 @@ static int synth(MPI_Comm comm, const synth_opts *o, double *planted_r2) {
 }
 
 int zl_cmd_synth(int argc, char **argv, MPI_Comm comm) {
-  synth_opts o = {0, 0, 0, NULL, "cnn", 0.02};
+  synth_opts o = {0, 0, 0, NULL, "cnn", "synthetic", 0.02, TARGET_LINEAR};
   int first = 0;
   int rc = zl_cli_parse(comm, "synth", "--networks N --out FILE.h5 [options]", options,
                         (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);
