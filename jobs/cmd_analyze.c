@@ -15,6 +15,7 @@
 #include "zl_features.h"
 #include "zl_jobs.h"
 #include "zl_metrics.h"
+#include "zl_plot.h"
 #include "zl_predictions.h"
 #include "zl_provenance.h"
 #include "zl_report.h"
@@ -42,8 +43,8 @@ typedef struct {
 static const zl_opt options[] = {
     {"out", 1, "DIR", "output directory for report.json, report.md, predictions.h5 (required)"},
     {"features", 1, "LIST",
-     "feature sets, comma-separated; a+b concatenates: wstats, hparams, flat (default "
-     "wstats,hparams)"},
+     "feature sets, comma-separated; a+b concatenates: wstats, hparams, spectral, pooled, flat "
+     "(default wstats,hparams,spectral,pooled; flat costs O(P³) per training set)"},
     {"estimator", 1, "LIST", "estimators, comma-separated: ridge, rff (default ridge,rff)"},
     {"folds", 1, "K", "cross-validation folds, grouped by training run (default 5, at least 3)"},
     {"seed", 1, "S", "seed of the fold assignment and the random features (default 0)"},
@@ -67,7 +68,7 @@ static int parse_features(analyze_opts *o, const char *arg) {
       zl_featset s;
       if (zl_featset_parse(part, &s))
         return ZL_ERR(ZL_ERR_USAGE,
-                      "analyze: --features: '%s' is not a feature set (wstats, hparams, flat)",
+                      "analyze: --features: '%s' is not a feature set (wstats, hparams, flat, spectral, pooled)",
                       part);
       sp->sets[s] = 1;
     }
@@ -423,6 +424,19 @@ static zl_report_result *next_result(result_list *l) {
   return r;
 }
 
+/* Rank 0: DIR/pred_<dataset>_<arch>_<features>_<estimator>.svg, predicted against true. */
+static int plot_predictions(const char *dir, const zl_report_result *res, const gathered *g) {
+  char name[400], path[4600], title[400];
+  snprintf(name, sizeof name, "pred_%s_%s_%s.svg", res->test, res->features, res->estimator);
+  for (char *c = name; *c; c++)
+    if (*c == '/' || *c == '+') *c = '_';
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  snprintf(title, sizeof title, "%s, %s, %s: R² = %.3f, τ = %.3f (held-out folds)", res->test,
+           res->features, res->estimator, res->r2, res->kendall_tau);
+  return zl_plot_scatter(path, title, "true test accuracy", "predicted test accuracy", g->y, g->p,
+                         (size_t)g->n);
+}
+
 static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, const double *X, int F,
                   const feature_spec *sp, zl_estimator e, zl_predictions pred,
                   zl_report_result *res, int grid[2]) {
@@ -443,6 +457,7 @@ static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, con
   gathered g = {0};
   if (!rc) rc = gather_pairs(comm, &z->rows, yhat, &g);
   if (!rc && rank == 0) rc = score_cv(&g, choice, res);
+  if (!rc && rank == 0) rc = plot_predictions(o->out, res, &g);
   rc = zl_comm_agree(comm, rc);
   char group[160];
   snprintf(group, sizeof group, "%s_%s", sp->name, zl_estimator_name(e));
@@ -532,7 +547,7 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
                     .checkpoints = ZL_CHECKPOINTS_FINAL,
                     .spread = ZL_SPREAD_STD};
   int first = 0;
-  int rc = parse_features(&o, "wstats,hparams");
+  int rc = parse_features(&o, "wstats,hparams,spectral,pooled");
   if (!rc) rc = parse_estimators(&o, "ridge,rff");
   if (!rc)
     rc = zl_cli_parse(comm, "analyze", "ZOO.h5... --out DIR [options]", options,

@@ -7,6 +7,7 @@
 
 #include "zl_error.h"
 #include "zl_jobs.h"
+#include "zl_plot.h"
 #include "zl_report.h"
 
 /* JSON has no NaN: a score that is undefined (e.g. tau of constant predictions) is null. */
@@ -260,7 +261,42 @@ static int write_md(const char *dir, const zl_report *r) {
   return commit_file(tmp, path);
 }
 
+/* DIR/transfer_<features>_<estimator>.svg: the R² matrix of write_transfer as a heatmap. */
+static int plot_transfer(const char *dir, const zl_report *r) {
+  int n = r->n_inputs, rc = 0;
+  if (n < 2) return 0;
+  char(*names)[160] = zl_calloc((size_t)n, sizeof *names, "zoo names");
+  const char **labels = zl_calloc((size_t)n, sizeof *labels, "zoo labels");
+  double *v = zl_malloc((size_t)n * (size_t)n, sizeof(double), "transfer matrix");
+  if (!names || !labels || !v) rc = ZL_ERR_RUNTIME;
+  for (int z = 0; !rc && z < n; z++) {
+    zoo_name(r, z, names[z], sizeof names[z]);
+    labels[z] = names[z];
+  }
+  for (int i = 0; !rc && i < r->n_results; i++) {
+    if (!first_of_kind(r, i)) continue;
+    const char *fe = r->results[i].features, *es = r->results[i].estimator;
+    for (int a = 0; a < n; a++)
+      for (int b = 0; b < n; b++) {
+        const zl_report_result *hit = find(r, fe, es, names[a], names[b]);
+        v[a * n + b] = hit ? hit->r2 : NAN;
+      }
+    char path[4600], title[300];
+    snprintf(path, sizeof path, "%s/transfer_%s_%s.svg", dir, fe, es);
+    for (char *c = path + strlen(dir) + 1; *c; c++)
+      if (*c == '+' || *c == '/') *c = '_';
+    snprintf(title, sizeof title, "Transfer R², %s, %s (diagonal: cross-validated)", fe, es);
+    /* R² runs from −∞ to 1: colour 0 … 1 and let worse-than-the-mean cells take the end colour. */
+    rc = zl_plot_heatmap(path, title, n, labels, n, labels, v, "trained on", "tested on", 0.0, 1.0);
+  }
+  free(names);
+  free(labels);
+  free(v);
+  return rc;
+}
+
 int zl_report_write(const char *dir, const zl_report *r) {
   ZL_CALL(write_json(dir, r));
+  ZL_CALL(plot_transfer(dir, r));
   return write_md(dir, r);
 }

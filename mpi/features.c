@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include "zl_comm.h"
+#include "zl_pooled.h"
 #include "zl_progress.h"
+#include "zl_spectral.h"
 
-static const char *const set_names[ZL_N_FEATSETS] = {"wstats", "hparams", "flat"};
+static const char *const set_names[ZL_N_FEATSETS] = {"wstats", "hparams", "flat", "spectral",
+                                                     "pooled"};
 
 const char *zl_featset_name(zl_featset s) {
   return set_names[s];
@@ -30,44 +33,96 @@ void zl_featmat_free(zl_featmat *m) {
 
 /* Scratch for the weight-based sets of one row. */
 typedef struct {
-  int T;
-  int64_t P, *offset, *size;
-  float *scratch;
+  int T, n_kernels;
+  int64_t P, *offset, *size, *kernel_offset;
+  int *is_kernel;
+  float *scratch;        /* max tensor size: W-stats; 2·P: pooled */
+  zl_spectral_ctx spec;  /* NULL unless spectral features are wanted */
 } row_ctx;
 
 static void row_ctx_free(row_ctx *c) {
   free(c->offset);
   free(c->size);
+  free(c->kernel_offset);
+  free(c->is_kernel);
   free(c->scratch);
+  zl_spectral_destroy(&c->spec);
 }
 
-static int row_ctx_init(zl_zoo zoo, row_ctx *c) {
+/* The spectral context: every kernel as a matrix of prod(shape[:-1]) × shape[-1]. */
+static int spectral_init(zl_zoo zoo, row_ctx *c) {
+  int *rows = zl_malloc((size_t)c->T, sizeof(int), "kernel shapes");
+  int *cols = zl_malloc((size_t)c->T, sizeof(int), "kernel shapes");
+  int rc = (rows && cols) ? 0 : ZL_ERR_RUNTIME;
+  for (int t = 0, k = 0; !rc && t < c->T; t++) {
+    if (!c->is_kernel[t]) continue;
+    const zl_tensor *z = zl_zoo_tensor(zoo, t);
+    if (zl_shape_matrix(z->shape, &rows[k], &cols[k]) ||
+        (int64_t)rows[k] * cols[k] != z->size) {
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: /layout: %s: shape %s does not hold its %lld parameters",
+                  zl_zoo_path(zoo), z->name, z->shape, (long long)z->size);
+      break;
+    }
+    k++;
+  }
+  if (!rc && c->n_kernels == 0)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: /layout has no kernel tensor", zl_zoo_path(zoo));
+  if (!rc) rc = zl_spectral_create(c->n_kernels, rows, cols, &c->spec);
+  free(rows);
+  free(cols);
+  return rc;
+}
+
+static int row_ctx_init(zl_zoo zoo, const int *want, row_ctx *c) {
   memset(c, 0, sizeof *c);
   c->T = zl_zoo_n_tensors(zoo);
   c->P = zl_zoo_n_params(zoo);
   c->offset = zl_malloc((size_t)c->T, sizeof(int64_t), "layout offsets");
   c->size = zl_malloc((size_t)c->T, sizeof(int64_t), "layout sizes");
-  int64_t max_size = 1;
-  if (c->offset && c->size)
-    for (int t = 0; t < c->T; t++) {
-      c->offset[t] = zl_zoo_tensor(zoo, t)->offset;
-      c->size[t] = zl_zoo_tensor(zoo, t)->size;
-      if (c->size[t] > max_size) max_size = c->size[t];
-    }
-  c->scratch = zl_malloc((size_t)max_size, sizeof(float), "selection scratch");
-  return (c->offset && c->size && c->scratch) ? 0 : ZL_ERR_RUNTIME;
+  c->kernel_offset = zl_malloc((size_t)c->T, sizeof(int64_t), "kernel offsets");
+  c->is_kernel = zl_malloc((size_t)c->T, sizeof(int), "tensor kinds");
+  c->scratch = zl_malloc(2 * (size_t)c->P, sizeof(float), "selection scratch");
+  if (!c->offset || !c->size || !c->kernel_offset || !c->is_kernel || !c->scratch)
+    return ZL_ERR_RUNTIME;
+  for (int t = 0; t < c->T; t++) {
+    const zl_tensor *z = zl_zoo_tensor(zoo, t);
+    c->offset[t] = z->offset;
+    c->size[t] = z->size;
+    c->is_kernel[t] = z->kind == ZL_TENSOR_KERNEL;
+    if (c->is_kernel[t]) c->kernel_offset[c->n_kernels++] = z->offset;
+  }
+  return want[ZL_FEAT_SPECTRAL] ? spectral_init(zoo, c) : 0;
 }
 
 static int weight_set_width(const row_ctx *c, zl_featset s) {
-  return s == ZL_FEAT_WSTATS ? ZL_WSTATS_PER_TENSOR * c->T : s == ZL_FEAT_FLAT ? (int)c->P : 0;
+  switch (s) {
+  case ZL_FEAT_WSTATS:
+    return ZL_WSTATS_PER_TENSOR * c->T;
+  case ZL_FEAT_FLAT:
+    return (int)c->P;
+  case ZL_FEAT_SPECTRAL:
+    return zl_spectral_count(c->n_kernels);
+  case ZL_FEAT_POOLED:
+    return ZL_POOLED_COUNT;
+  default:
+    return 0;
+  }
 }
 
-static void weight_set_row(row_ctx *c, zl_featset s, zl_spread spread, const float *w, double *x) {
-  if (s == ZL_FEAT_WSTATS)
+static int weight_set_row(row_ctx *c, zl_featset s, zl_spread spread, const float *w, double *x) {
+  switch (s) {
+  case ZL_FEAT_WSTATS:
     zl_wstats_row(w, c->T, c->offset, c->size, spread, c->scratch, x);
-  else
+    return 0;
+  case ZL_FEAT_SPECTRAL:
+    return zl_spectral_row(c->spec, w, c->kernel_offset, x);
+  case ZL_FEAT_POOLED:
+    return zl_pooled_row(w, c->T, c->offset, c->size, c->is_kernel, spread, c->scratch, x);
+  default:
     for (int64_t j = 0; j < c->P; j++)
       x[j] = w[j];
+    return 0;
+  }
 }
 
 /* The weight-based sets: one pass over the weights of every file, in bounded blocks of collective
@@ -77,7 +132,7 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
                        double *t_features) {
   MPI_Comm comm = zl_zoo_comm(files[0]);
   row_ctx c;
-  int rc = row_ctx_init(files[0], &c);
+  int rc = row_ctx_init(files[0], want, &c);
   const int64_t P = c.P, B = zl_zoo_block_rows(files[0], ZL_FEATURES_BLOCK_BYTES);
   float *buf = zl_malloc((size_t)(B * P), sizeof(float), "weights block");
   if (!buf) rc = ZL_ERR_RUNTIME;
@@ -115,7 +170,7 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
           if (!out[s].X || s == ZL_FEAT_HPARAMS) continue;
           double *x = out[s].X + (lo + i) * out[s].F;
           if (finite)
-            weight_set_row(&c, (zl_featset)s, spread, w, x);
+            rc = rc ? rc : weight_set_row(&c, (zl_featset)s, spread, w, x);
           else
             memset(x, 0, sizeof(double) * (size_t)out[s].F);
         }

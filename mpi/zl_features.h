@@ -17,6 +17,8 @@ typedef enum {
   ZL_FEAT_WSTATS = 0, /* per tensor: 5 percentiles, spread, mean (the paper's W-stats) */
   ZL_FEAT_HPARAMS,    /* hyperparameters: log of scale-like values, one-hot categories */
   ZL_FEAT_FLAT,       /* every weight */
+  ZL_FEAT_SPECTRAL,   /* per kernel as a matrix: singular-value statistics */
+  ZL_FEAT_POOLED,     /* W-stats pooled over layer roles: the same 28 for any architecture */
   ZL_N_FEATSETS
 } zl_featset;
 

@@ -39,3 +39,16 @@ zl_est_check(noise_has_no_signal ${CMAKE_CURRENT_SOURCE_DIR}/check_scores.py
              ${ZL_EST_DIR}/noise/report.json below 0.03)
 zl_est_check(transfer_is_in_sample ${CMAKE_CURRENT_SOURCE_DIR}/ref_transfer.py
              ${ZL_EST_DIR}/alpha.h5 ${ZL_EST_DIR}/transfer)
+
+# analyze's own plots are valid SVG that renders, and report.md holds every cell the defaults
+# promise: 4 feature sets x 2 estimators on the zoo (the noise run uses the defaults).
+add_test(NAME estimators_plots_render COMMAND sh -c "${ZL_RENDER_SH}" sh
+         ${ZL_EST_DIR}/transfer/pred_alpha_cnn_wstats_ridge.svg
+         ${ZL_EST_DIR}/transfer/transfer_wstats_ridge.svg)
+add_test(NAME estimators_plots_xml COMMAND sh -c "${ZL_XMLLINT_SH}" sh
+         ${ZL_EST_DIR}/transfer/pred_alpha_cnn_wstats_ridge.svg
+         ${ZL_EST_DIR}/transfer/transfer_wstats_ridge.svg)
+set_tests_properties(estimators_plots_render estimators_plots_xml PROPERTIES TIMEOUT 60
+                     SKIP_RETURN_CODE 77 FIXTURES_REQUIRED est_reports)
+zl_est_check(report_md_cells ${CMAKE_CURRENT_SOURCE_DIR}/check_scores.py
+             ${ZL_EST_DIR}/noise/report.md cells wstats,hparams,spectral,pooled ridge,rff)

@@ -1,0 +1,197 @@
+#include "zl_spectral.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "zl_error.h"
+#include "zl_wstats.h"
+
+struct zl_spectral_ctx_s {
+  int n_kernels;
+  int *rows, *cols;
+  double *a;         /* one kernel in double: LAPACK overwrites its input */
+  double *s;         /* its singular values, descending */
+  double *work;      /* dgesdd's workspace, sized by the largest query */
+  lapack_int *iwork; /* 8 min(m, n) integers */
+  lapack_int lwork;
+};
+
+int zl_spectral_count(int n_kernels) {
+  return ZL_SPECTRAL_PER_KERNEL * n_kernels;
+}
+
+static int bad_shape(const char *shape, const char *what) {
+  return ZL_ERR(ZL_ERR_RUNTIME, "shape \"%s\": %s", shape, what);
+}
+
+int zl_shape_matrix(const char *shape, int *rows, int *cols) {
+  const char *p = shape;
+  int64_t prod = 1, last = 0;
+  int ndim = 0;
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p++ != '(') return bad_shape(shape, "expected a tuple such as (3, 3, 1, 16)");
+  for (;;) {
+    while (isspace((unsigned char)*p))
+      p++;
+    if (*p == ')' && ndim > 0) break;
+    /* strtoll would also take a sign, which no dimension has. */
+    if (!isdigit((unsigned char)*p)) return bad_shape(shape, "expected a positive integer");
+    char *end;
+    errno = 0;
+    long long v = strtoll(p, &end, 10);
+    if (errno || v > INT_MAX) return bad_shape(shape, "a dimension exceeds INT_MAX");
+    if (v == 0) return bad_shape(shape, "a dimension is 0");
+    p = end;
+    /* The previous dimension joins the rows; the bound keeps the product in range. */
+    prod *= last ? last : 1;
+    if (prod > INT_MAX) return bad_shape(shape, "more than INT_MAX rows");
+    last = v;
+    ndim++;
+    while (isspace((unsigned char)*p))
+      p++;
+    if (*p == ',') {
+      p++;
+    } else if (*p != ')') {
+      return bad_shape(shape, "expected ',' or ')'");
+    }
+  }
+  p++;
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p) return bad_shape(shape, "text after the tuple");
+  if (ndim < 2) return bad_shape(shape, "1-D, a bias: only a kernel has a matrix");
+  *rows = (int)prod;
+  *cols = (int)last;
+  return 0;
+}
+
+void zl_spectral_destroy(zl_spectral_ctx *ctx) {
+  if (!*ctx) return;
+  free((*ctx)->rows);
+  free((*ctx)->cols);
+  free((*ctx)->a);
+  free((*ctx)->s);
+  free((*ctx)->work);
+  free((*ctx)->iwork);
+  free(*ctx);
+  *ctx = NULL;
+}
+
+/* The row-major m × n kernel is, read column-major, its n × m transpose, which has the same
+ * singular values: so LAPACK takes the weights as they lie, with no transposition. */
+static lapack_int gesdd(zl_spectral_ctx c, int m, int n, double *work, lapack_int lwork) {
+  double u, vt; /* not referenced with jobz 'N' */
+  return LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'N', n, m, c->a, n, c->s, &u, 1, &vt, 1, work, lwork,
+                             c->iwork);
+}
+
+int zl_spectral_create(int n_kernels, const int *rows, const int *cols, zl_spectral_ctx *ctx) {
+  *ctx = NULL;
+  zl_spectral_ctx c = zl_calloc(1, sizeof *c, "spectral workspace");
+  if (!c) return ZL_ERR_RUNTIME;
+  c->n_kernels = n_kernels;
+  int64_t max_elems = 1;
+  int max_min = 1;
+  for (int k = 0; k < n_kernels; k++) {
+    if (rows[k] <= 0 || cols[k] <= 0) {
+      free(c);
+      return ZL_ERR(ZL_ERR_RUNTIME, "spectral: kernel %d has shape %d x %d", k, rows[k], cols[k]);
+    }
+    const int64_t e = (int64_t)rows[k] * cols[k];
+    const int mn = rows[k] < cols[k] ? rows[k] : cols[k];
+    max_elems = e > max_elems ? e : max_elems;
+    max_min = mn > max_min ? mn : max_min;
+  }
+  c->rows = zl_malloc((size_t)n_kernels, sizeof *c->rows, "spectral kernel rows");
+  c->cols = zl_malloc((size_t)n_kernels, sizeof *c->cols, "spectral kernel columns");
+  c->a = zl_malloc((size_t)max_elems, sizeof *c->a, "spectral matrix copy");
+  c->s = zl_malloc((size_t)max_min, sizeof *c->s, "singular values");
+  c->iwork = zl_malloc(8 * (size_t)max_min, sizeof *c->iwork, "LAPACK integer workspace");
+  if (!c->rows || !c->cols || !c->a || !c->s || !c->iwork) {
+    zl_spectral_destroy(&c);
+    return ZL_ERR_RUNTIME;
+  }
+  c->lwork = 1;
+  for (int k = 0; k < n_kernels; k++) {
+    c->rows[k] = rows[k];
+    c->cols[k] = cols[k];
+    double opt = 0;
+    lapack_int info = gesdd(c, rows[k], cols[k], &opt, -1);
+    if (info) {
+      zl_spectral_destroy(&c);
+      return ZL_ERR(ZL_ERR_RUNTIME, "spectral: LAPACK dgesdd workspace query failed (info %d)",
+                    (int)info);
+    }
+    if ((lapack_int)opt > c->lwork) c->lwork = (lapack_int)opt;
+  }
+  c->work = zl_malloc((size_t)c->lwork, sizeof *c->work, "LAPACK workspace");
+  if (!c->work) {
+    zl_spectral_destroy(&c);
+    return ZL_ERR_RUNTIME;
+  }
+  *ctx = c;
+  return 0;
+}
+
+/* The features of one kernel from its squared Frobenius norm and singular values s[0..r). */
+static void kernel_features(double fro2, const double *s, int r, double *o) {
+  double nuclear = 0;
+  for (int i = 0; i < r; i++)
+    nuclear += s[i];
+  const double s1 = s[0];
+  /* Spectral norm: the layer's Lipschitz constant, the quantity the margin-based generalisation
+   * bound of Bartlett et al. (2017) multiplies over layers. */
+  o[ZL_SPECTRAL_NORM] = s1;
+  /* Frobenius norm: the overall weight scale, which weight decay and training time move. */
+  o[ZL_SPECTRAL_FROBENIUS] = sqrt(fro2);
+  /* Nuclear norm: the convex surrogate of rank, the scale counted over every direction. */
+  o[ZL_SPECTRAL_NUCLEAR] = nuclear;
+  if (s1 == 0) {
+    /* A zero kernel stretches nothing and uses no direction. */
+    o[ZL_SPECTRAL_STABLE_RANK] = o[ZL_SPECTRAL_LOG_COND] = o[ZL_SPECTRAL_EFF_RANK] = 0;
+    return;
+  }
+  /* Stable rank: the scale-free, noise-robust rank that enters Bartlett et al.'s bound; Sanyal et
+   * al. (2020) improve generalisation by lowering it. */
+  o[ZL_SPECTRAL_STABLE_RANK] = fro2 / (s1 * s1);
+  /* Log condition number: how unevenly the layer stretches directions (badly conditioned layers
+   * hinder training); σ_min is floored so a rank-deficient kernel stays finite. */
+  const double s_min = fmax(s[r - 1], ZL_SPECTRAL_COND_FLOOR * s1);
+  o[ZL_SPECTRAL_LOG_COND] = log(s1 / s_min);
+  /* Effective rank (Roy & Vetterli 2007): exp of the entropy of the normalised spectrum, how many
+   * directions the layer actually uses, between 1 and min(m, n). 0 log 0 = 0. */
+  double h = 0;
+  for (int i = 0; i < r; i++) {
+    const double p = s[i] / nuclear;
+    if (p > 0) h -= p * log(p);
+  }
+  o[ZL_SPECTRAL_EFF_RANK] = exp(h);
+}
+
+int zl_spectral_row(zl_spectral_ctx c, const float *row, const int64_t *offset, double *out) {
+  for (int k = 0; k < c->n_kernels; k++) {
+    const int m = c->rows[k], n = c->cols[k];
+    const size_t e = (size_t)m * (size_t)n;
+    const float *x = row + offset[k];
+    /* LAPACK may loop or return garbage on a NaN, so such kernels never reach it. */
+    if (!zl_all_finite(x, e))
+      return ZL_ERR(ZL_ERR_RUNTIME, "spectral: kernel %d holds a non-finite weight", k);
+    double fro2 = 0;
+    for (size_t i = 0; i < e; i++) {
+      c->a[i] = x[i];
+      fro2 += c->a[i] * c->a[i];
+    }
+    lapack_int info = gesdd(c, m, n, c->work, c->lwork);
+    if (info)
+      return ZL_ERR(ZL_ERR_RUNTIME,
+                    "spectral: LAPACK dgesdd failed on kernel %d (%d x %d, info %d)", k, m, n,
+                    (int)info);
+    kernel_features(fro2, c->s, m < n ? m : n, out + (size_t)ZL_SPECTRAL_PER_KERNEL * k);
+  }
+  return 0;
+}
