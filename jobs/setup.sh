@@ -14,6 +14,7 @@ packages=(
   libssl-dev                               # SHA-256 of the inputs in report.json (libcrypto)
   dataset-fashion-mnist                    # the quickstart's data
   python3 python3-numpy python3-sklearn python3-h5py  # independent cross-checks in the tests
+  librsvg2-bin libxml2-utils               # plot tests: render the SVGs (rsvg-convert), check XML (xmllint)
   slurmctld slurmd slurm-client munge      # one-node SLURM for the jobs/slurm scripts' test (slurm label)
 )
 missing=()
