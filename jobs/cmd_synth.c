@@ -9,6 +9,7 @@
 #include "zl_cli.h"
 #include "zl_comm.h"
 #include "zl_jobs.h"
+#include "zl_netlayout.h"
 #include "zl_nn.h"
 #include "zl_rng.h"
 #include "zl_zoo.h"
@@ -33,8 +34,9 @@ static const zl_opt options[] = {
     {"architecture", 1, "NAME", "cnn (default) or mlp: the layout of the rows"},
     {"seed", 1, "S", "random seed (default 0); row i depends only on (seed, i)"},
     {"noise", 1, "SIGMA", "standard deviation of the noise added to the accuracy (default 0.02)"},
-    {"first-run", 1, "R", "run id of the first network (default 0): a zoo split over files by "
-                          "disjoint run ranges analyses like the whole"},
+    {"first-run", 1, "R",
+     "run id of the first network (default 0): a zoo split over files by "
+     "disjoint run ranges analyses like the whole"},
     {"target", 1, "KIND", "linear (default), nonlinear or noise: how accuracy depends on weights"},
     {"dataset", 1, "NAME", "dataset name stored in the zoo (default synthetic)"},
 };
@@ -58,8 +60,9 @@ static int on_option(void *ctx, int i, const char *arg) {
     return zl_cli_long("synth", "first-run", arg, 0, INT64_MAX / 2, &o->first_run);
   case 6:
     if (!strcmp(arg, "linear") || !strcmp(arg, "nonlinear") || !strcmp(arg, "noise")) {
-      o->target = arg[0] == 'l' ? TARGET_LINEAR : arg[0] == 'n' && arg[2] == 'n' ? TARGET_NONLINEAR
-                                                                                  : TARGET_NOISE;
+      o->target = arg[0] == 'l'                    ? TARGET_LINEAR
+                  : arg[0] == 'n' && arg[2] == 'n' ? TARGET_NONLINEAR
+                                                   : TARGET_NOISE;
       return 0;
     }
     return ZL_ERR(ZL_ERR_USAGE, "synth: --target: '%s' is not linear, nonlinear or noise", arg);
@@ -99,9 +102,11 @@ static double synth_row(uint64_t seed, int64_t i, const zl_nn_tensor *lay, int T
       s1 += wt[k];
     }
     double m = s1 / (double)lay[t].size;
-    for (size_t k = 0; k < lay[t].size; k++) s2 += (wt[k] - m) * (wt[k] - m);
+    for (size_t k = 0; k < lay[t].size; k++)
+      s2 += (wt[k] - m) * (wt[k] - m);
     double s = sqrt(s2 / (double)lay[t].size);
-    /* Alternating signs over tensors, centred on the typical realised std (E exp(0.4 z) ≈ 1.083). */
+    /* Alternating signs over tensors, centred on the typical realised std (E exp(0.4 z) ≈ 1.083).
+     */
     f += (t % 2 ? 0.05 : -0.04) * (s / base - 1.083) + 0.02 * m / base;
     if (t == 1) u = log(s / base); /* about N(0, 0.4²) */
   }
@@ -147,17 +152,15 @@ static int synth(MPI_Comm comm, const synth_opts *o, double *planted_r2) {
   int arch = strcmp(o->architecture, "mlp") ? ZL_ARCH_CNN : ZL_ARCH_MLP;
   int rc = zl_comm_agree(comm, zl_nn_create(arch, 28, 28, ZL_ACT_RELU, &nn));
   if (rc) return rc;
+  /* The network's own layout gives synth_row the fans of each kernel; the zoo's follows from it. */
   int T = 0;
   const zl_nn_tensor *lay = zl_nn_layout(nn, &T);
-  int64_t P = (int64_t)zl_nn_n_params(nn);
-  zl_tensor tensors[16];
-  for (int t = 0; t < T; t++) {
-    memset(&tensors[t], 0, sizeof tensors[t]);
-    snprintf(tensors[t].name, sizeof tensors[t].name, "%s", lay[t].name);
-    snprintf(tensors[t].shape, sizeof tensors[t].shape, "%s", lay[t].shape);
-    tensors[t].offset = (int64_t)lay[t].offset;
-    tensors[t].size = (int64_t)lay[t].size;
-    tensors[t].kind = lay[t].is_kernel ? ZL_TENSOR_KERNEL : ZL_TENSOR_BIAS;
+  int64_t P = 0;
+  zl_tensor tensors[ZL_MAX_TENSORS];
+  rc = zl_comm_agree(comm, zl_network_layout(arch, 28, 28, tensors, ZL_MAX_TENSORS, &T, &P));
+  if (rc) {
+    zl_nn_destroy(&nn);
+    return rc;
   }
   zl_zoo_spec spec = {o->dataset, o->architecture, o->networks, P, T, tensors};
   zl_zoo zoo = NULL;
@@ -219,12 +222,14 @@ static int synth(MPI_Comm comm, const synth_opts *o, double *planted_r2) {
 int zl_cmd_synth(int argc, char **argv, MPI_Comm comm) {
   synth_opts o = {0, 0, 0, NULL, "cnn", "synthetic", 0.02, TARGET_LINEAR};
   int first = 0;
-  int rc = zl_cli_parse(comm, "synth", "--networks N --out FILE.h5 [options]", options,
-                        (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);
+  int rc =
+      zl_cli_parse(comm, "synth", "--networks N --out FILE.h5 [options]", options,
+                   (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);
   if (rc == ZL_CLI_HELP) return 0;
   if (!rc && (!o.networks || !o.out))
     rc = ZL_ERR(ZL_ERR_USAGE, "synth: --networks N and --out FILE.h5 are required");
-  if (!rc && first < argc) rc = ZL_ERR(ZL_ERR_USAGE, "synth: unexpected argument '%s'", argv[first]);
+  if (!rc && first < argc)
+    rc = ZL_ERR(ZL_ERR_USAGE, "synth: unexpected argument '%s'", argv[first]);
   if (rc) return zl_cli_fail(comm, rc);
   double r2 = 0;
   rc = synth(comm, &o, &r2);

@@ -16,6 +16,7 @@ static const zl_command commands[] = {
     {"import", zl_cmd_import, "convert a Small CNN Zoo directory into a zoo file"},
     {"info", zl_cmd_info, "validate a zoo file and print what is inside"},
     {"synth", zl_cmd_synth, "write a synthetic zoo with a planted accuracy signal"},
+    {"train", zl_cmd_train, "train networks into a zoo file (resumable, split by run ranges)"},
     {"analyze", zl_cmd_analyze, "predict accuracy from weights: cross-validated R² and Kendall tau"},
     {"compare", zl_cmd_compare, "check that a report reproduces another (exit 0) or list the drift"},
 };

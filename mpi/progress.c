@@ -24,11 +24,11 @@ static void print_line(zl_progress *p, double done, double now, int final) {
   double dt = now - p->t0, rate = dt > 0 ? done / dt : 0.0;
   double eta = rate > 0 ? ((double)p->total - done) / rate : 0.0;
   if (final)
-    fprintf(stderr, "%s%s: %lld %s in %.1f s (%.0f %s/s)\n", p->tty ? "\r" : "", p->what,
+    fprintf(stderr, "%s%s: %lld %s in %.1f s (%.3g %s/s)\n", p->tty ? "\r" : "", p->what,
             (long long)p->total, p->unit, dt, rate, p->unit);
   else
-    fprintf(stderr, "%s%s: %.0f/%lld %s, %.0f %s/s, ETA %.0f s%s", p->tty ? "\r" : "", p->what, done,
-            (long long)p->total, p->unit, rate, p->unit, eta, p->tty ? "   " : "\n");
+    fprintf(stderr, "%s%s: %.0f/%lld %s, %.3g %s/s, ETA %.0f s%s", p->tty ? "\r" : "", p->what,
+            done, (long long)p->total, p->unit, rate, p->unit, eta, p->tty ? "   " : "\n");
   fflush(stderr);
 }
 

@@ -145,5 +145,22 @@ int zl_zoo_share_rows(MPI_Comm comm, int64_t n_rows, int64_t block_rows, int64_t
  * Not collective. */
 int zl_zoo_check_layout(const char *what, const zl_tensor *t, int n, int64_t n_params);
 
+/* ---- resumable writing (zoolens train) ---- */
+
+/* Adds a per-row column outside /hparams (e.g. "runs/complete"), every element 0 (integer dtypes)
+ * or NaN (ZL_F64) until written. Collective, on a created or reopened zoo; every rank passes the
+ * same arguments. Errors: "<file>: /<column> exists", HDF5 failures. */
+int zl_zoo_add_column(zl_zoo zoo, const char *column, zl_dtype dtype);
+
+/* Makes everything written so far durable: HDF5's metadata written out and the file synced
+ * (H5Fflush, MPI_File_sync), so that a job killed afterwards leaves a file that reopens with these
+ * contents. Collective. */
+int zl_zoo_flush(zl_zoo zoo);
+
+/* A string root attribute. set: collective, on a created or reopened zoo (replaces an existing
+ * one). get: collective (a metadata read every rank makes); *value is a malloc'ed copy, and the
+ * error "<file>: the root attribute '<name>' is missing" when absent. */
+int zl_zoo_set_attr_string(zl_zoo zoo, const char *name, const char *value);
+int zl_zoo_get_attr_string(zl_zoo zoo, const char *name, char **value);
 
 #endif

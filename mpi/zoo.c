@@ -1268,3 +1268,46 @@ int64_t zl_zoo_block_rows(zl_zoo z, int64_t max_bytes) {
   if (rows > z->m.n_rows) rows = z->m.n_rows;
   return rows > 0 ? rows : 1;
 }
+
+/* ---- resumable writing ---- */
+
+int zl_zoo_add_column(zl_zoo z, const char *column, zl_dtype dtype) {
+  static const int64_t zero = 0;
+  static const double nan = NAN;
+  /* Same arguments everywhere: these fail alike on every rank. */
+  ZL_CALL(check_writable(z));
+  if (dtype < ZL_F64 || dtype > ZL_I32)
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: /%s: unknown dtype %d", z->file, column, (int)dtype);
+  htri_t has = H5Lexists(z->h5, column, H5P_DEFAULT);
+  H5Eclear2(H5E_DEFAULT);
+  if (has > 0) return ZL_ERR(ZL_ERR_RUNTIME, "%s: /%s exists", z->file, column);
+  /* The fill value is given in the memory type: an integer 0 reads as 0 in int32 and int64. */
+  hid_t ftype = dtype == ZL_F64 ? H5T_IEEE_F64LE : dtype == ZL_I64 ? H5T_STD_I64LE : H5T_STD_I32LE;
+  int rc = dtype == ZL_F64 ? create_column(z, column, ftype, H5T_NATIVE_DOUBLE, &nan)
+                           : create_column(z, column, ftype, H5T_NATIVE_INT64, &zero);
+  return zl_comm_agree(z->comm, rc);
+}
+
+int zl_zoo_flush(zl_zoo z) {
+  int rc = 0;
+  ZL_CALL(check_writable(z));
+  H5_TRY(H5Fflush(z->h5, H5F_SCOPE_GLOBAL), z->file, "/");
+cleanup:
+  return zl_comm_agree(z->comm, rc);
+}
+
+int zl_zoo_set_attr_string(zl_zoo z, const char *name, const char *value) {
+  int rc = 0;
+  htri_t has;
+  ZL_CALL(check_writable(z));
+  H5_TRY(has = H5Aexists(z->h5, name), z->file, name);
+  if (has) H5_TRY(H5Adelete(z->h5, name), z->file, name);
+  rc = write_str_attr(z->h5, z->file, "/", name, &value, 1, 1);
+cleanup:
+  return zl_comm_agree(z->comm, rc);
+}
+
+int zl_zoo_get_attr_string(zl_zoo z, const char *name, char **value) {
+  *value = NULL;
+  return zl_comm_agree(z->comm, root_str_attr(z->h5, z->file, name, value));
+}
