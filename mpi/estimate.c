@@ -40,12 +40,14 @@ typedef struct {
   double h[MAX_CAND];
   zl_rff map[MAX_CAND]; /* NULL: identity */
   zl_cvridge cv[MAX_CAND];
+  double *inner[MAX_CAND]; /* zl_cvridge_inner_sse tables, made on first use */
 } model;
 
 static void model_free(model *m) {
   for (int c = 0; c < m->n; c++) {
     zl_rff_destroy(&m->map[c]);
     zl_cvridge_destroy(&m->cv[c]);
+    free(m->inner[c]);
   }
   memset(m, 0, sizeof *m);
 }
@@ -68,7 +70,8 @@ static int column_stats(MPI_Comm comm, const zl_rows *rows, const double *X, int
       acc[F] += 1.0;
     }
     int m = MPI_Allreduce(MPI_IN_PLACE, acc, F + 1, MPI_DOUBLE, MPI_SUM, comm);
-    if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Allreduce(feature statistics)", __FILE__, __LINE__);
+    if (m != MPI_SUCCESS)
+      rc = zl_mpi_error(m, "MPI_Allreduce(feature statistics)", __FILE__, __LINE__);
     double n = acc[F] > 0 ? acc[F] : 1.0;
     for (int j = 0; !rc && j < F; j++)
       if (pass)
@@ -131,13 +134,31 @@ static int model_build(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o,
 }
 
 /* Inner CV over the folds other than `outer` (-1: all folds): the candidate and λ with the least
- * validation error (the first candidate on a tie). */
-static int model_select(const model *m, int outer, int *cand, double *lambda) {
+ * validation error (the larger λ, then the first candidate, on a tie). */
+static int model_select(MPI_Comm comm, model *m, int K, int outer, int *cand, double *lambda) {
   double grid[N_LAMBDA], best = INFINITY;
-  for (int i = 0; i < N_LAMBDA; i++) grid[i] = pow(10.0, -6.0 + 0.5 * i);
+  for (int i = 0; i < N_LAMBDA; i++)
+    grid[i] = pow(10.0, -6.0 + 0.5 * i);
   for (int c = 0; c < m->n; c++) {
-    double l = 0, sse = 0;
-    ZL_CALL(zl_cvridge_select_lambda(m->cv[c], outer, grid, N_LAMBDA, &l, &sse));
+    double l = 0, sse = INFINITY;
+    if (outer < 0) {
+      ZL_CALL(zl_cvridge_select_lambda(m->cv[c], outer, grid, N_LAMBDA, &l, &sse));
+    } else {
+      if (!m->inner[c]) {
+        m->inner[c] = zl_malloc((size_t)K * K * N_LAMBDA, sizeof(double), "inner-CV errors");
+        ZL_CALL(zl_comm_agree(comm, m->inner[c] ? 0 : ZL_ERR_RUNTIME));
+        ZL_CALL(zl_cvridge_inner_sse(m->cv[c], grid, N_LAMBDA, m->inner[c]));
+      }
+      for (int g = 0; g < N_LAMBDA; g++) {
+        double t = 0;
+        for (int v = 0; v < K; v++)
+          t += m->inner[c][((size_t)outer * K + v) * N_LAMBDA + g];
+        if (t <= sse) {
+          sse = t;
+          l = grid[g];
+        }
+      }
+    }
     if (sse < best) {
       best = sse;
       *cand = c;
@@ -162,7 +183,8 @@ static int predict(const model *m, int c, const double *coef, const zl_rows *row
       int f = rows->fold[i0 + i];
       if (f < 0 || (k >= 0 && f != k)) continue;
       double p = coef[0];
-      for (int j = 0; j < D; j++) p += coef[1 + j] * Z[i * D + j];
+      for (int j = 0; j < D; j++)
+        p += coef[1 + j] * Z[i * D + j];
       yhat[i0 + i] = p;
     }
   }
@@ -175,7 +197,8 @@ static int fit_and_predict(MPI_Comm comm, const model *m, int c, double lambda, 
   int *in_train = zl_malloc((size_t)K, sizeof(int), "fold mask");
   double *coef = zl_malloc((size_t)m->D[c] + 1, sizeof(double), "coefficients");
   int rc = zl_comm_agree(comm, (in_train && coef) ? 0 : ZL_ERR_RUNTIME);
-  for (int j = 0; !rc && j < K; j++) in_train[j] = j != outer;
+  for (int j = 0; !rc && j < K; j++)
+    in_train[j] = j != outer;
   if (!rc) rc = zl_cvridge_fit(m->cv[c], in_train, lambda, coef);
   if (!rc) rc = zl_comm_agree(comm, predict(m, c, coef, rows, X, outer, yhat));
   free(in_train);
@@ -191,7 +214,7 @@ int zl_estimate_cv(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, con
   int rc = 0;
   for (int k = 0; !rc && k < o->folds; k++) {
     int c = 0;
-    rc = model_select(&m, k, &c, &choice[k].lambda);
+    rc = model_select(comm, &m, o->folds, k, &c, &choice[k].lambda);
     choice[k].bandwidth = m.h[c];
     if (!rc) rc = fit_and_predict(comm, &m, c, choice[k].lambda, k, rows, X, o->folds, yhat);
   }
@@ -205,7 +228,7 @@ int zl_estimate_transfer(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *
   model m;
   ZL_CALL(model_build(comm, e, o, ra, XA, F, &m));
   int c = 0;
-  int rc = model_select(&m, -1, &c, &choice->lambda);
+  int rc = model_select(comm, &m, o->folds, -1, &c, &choice->lambda);
   choice->bandwidth = m.h[c];
   /* Fit on all of A's folds: "outer" −1 leaves none out. */
   if (!rc) rc = fit_and_predict(comm, &m, c, choice->lambda, -1, rb, XB, o->folds, yhat_b);

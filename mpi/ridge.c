@@ -41,7 +41,8 @@ static int l2g(int l, int nb, int p, int np) {
 
 static void near_square(int p, int *nprow, int *npcol) {
   int r = (int)sqrt((double)p);
-  while (r > 1 && p % r) r--;
+  while (r > 1 && p % r)
+    r--;
   *nprow = r;
   *npcol = p / r;
 }
@@ -122,7 +123,8 @@ static int compute_shift(zl_cvridge cv, int64_t n, const double *X, const double
   if (!s) return ZL_ERR_RUNTIME;
   for (int64_t i = 0; i < n; i++) {
     if (fold[i] < 0) continue;
-    for (int j = 0; j < F; j++) s[j] += X[i * F + j];
+    for (int j = 0; j < F; j++)
+      s[j] += X[i * F + j];
     s[F] += y[i];
     s[F + 1] += 1.0;
   }
@@ -132,7 +134,8 @@ static int compute_shift(zl_cvridge cv, int64_t n, const double *X, const double
     return zl_mpi_error(rc, "MPI_Allreduce(feature sums)", __FILE__, __LINE__);
   }
   double cnt = s[F + 1] > 0 ? s[F + 1] : 1.0;
-  for (int j = 0; j < F; j++) cv->xshift[j] = s[j] / cnt;
+  for (int j = 0; j < F; j++)
+    cv->xshift[j] = s[j] / cnt;
   cv->yshift = s[F] / cnt;
   free(s);
   return 0;
@@ -155,7 +158,8 @@ static int fold_gram(zl_cvridge cv, int k, int64_t n, const double *X, const dou
     int r = 0;
     for (int64_t i = 0; i < n; i++) {
       if (fold[i] != k) continue;
-      for (int j = 0; j < F; j++) a1[r + (size_t)j * mb] = X[i * F + j] - cv->xshift[j];
+      for (int j = 0; j < F; j++)
+        a1[r + (size_t)j * mb] = X[i * F + j] - cv->xshift[j];
       a1[r + (size_t)F * mb] = 1.0;
       a1[r + (size_t)(F + 1) * mb] = y[i] - cv->yshift;
       r++;
@@ -189,8 +193,10 @@ int zl_cvridge_accumulate(zl_cvridge cv, int64_t n, const double *X, const doubl
   int64_t *cnt = zl_calloc((size_t)K, sizeof(int64_t), "fold counts");
   int rc = cnt ? 0 : ZL_ERR_RUNTIME;
   for (int64_t i = 0; !rc && i < n; i++)
-    if (fold[i] >= K) rc = ZL_ERR(ZL_ERR_RUNTIME, "row %lld: fold %d out of range", (long long)i, fold[i]);
-    else if (fold[i] >= 0) cnt[fold[i]]++;
+    if (fold[i] >= K)
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "row %lld: fold %d out of range", (long long)i, fold[i]);
+    else if (fold[i] >= 0)
+      cnt[fold[i]]++;
   rc = zl_comm_agree(cv->comm, rc);
   if (!rc) rc = compute_shift(cv, n, X, y, fold);
   int64_t *mx = zl_calloc((size_t)K, sizeof(int64_t), "fold counts");
@@ -200,12 +206,13 @@ int zl_cvridge_accumulate(zl_cvridge cv, int64_t n, const double *X, const doubl
     int m1 = MPI_Allreduce(cnt, mx, K, MPI_INT64_T, MPI_MAX, cv->comm);
     int m2 = MPI_Allreduce(cnt, cv->fold_rows, K, MPI_INT64_T, MPI_SUM, cv->comm);
     if (m1 != MPI_SUCCESS || m2 != MPI_SUCCESS)
-      rc = zl_mpi_error(m1 != MPI_SUCCESS ? m1 : m2, "MPI_Allreduce(fold counts)", __FILE__, __LINE__);
+      rc = zl_mpi_error(m1 != MPI_SUCCESS ? m1 : m2, "MPI_Allreduce(fold counts)", __FILE__,
+                        __LINE__);
   }
   for (int k = 0; !rc && k < K; k++) {
     if (mx[k] > INT32_MAX / cv->size) {
-      rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d: %lld rows per rank exceed ScaLAPACK's 32-bit indices", k,
-                  (long long)mx[k]);
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d: %lld rows per rank exceed ScaLAPACK's 32-bit indices",
+                  k, (long long)mx[k]);
       break;
     }
     if (mx[k] > 0) rc = fold_gram(cv, k, n, X, y, fold, (int)mx[k]);
@@ -222,7 +229,8 @@ static int training_gram(zl_cvridge cv, const int *in_train) {
   memset(cv->work, 0, gl * sizeof(double));
   for (int k = 0; k < cv->K; k++)
     if (in_train[k])
-      for (size_t i = 0; i < gl; i++) cv->work[i] += cv->G[(size_t)k * gl + i];
+      for (size_t i = 0; i < gl; i++)
+        cv->work[i] += cv->G[(size_t)k * gl + i];
   int F2 = cv->F2;
   double *sums = cv->stats, *last = cv->stats + F2, *diag = cv->stats + 2 * F2;
   memset(cv->stats, 0, 3 * (size_t)F2 * sizeof(double));
@@ -277,7 +285,8 @@ int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *co
   }
   int info = 0, rc = 0;
   /* The system is the leading F × F block: PDPOTRF needs it aligned to a block boundary. */
-  pdposv_("U", &F, &one, cv->work, &one, &one, cv->desc_g, cv->rhs, &one, &one, cv->desc_r, &info, 1);
+  pdposv_("U", &F, &one, cv->work, &one, &one, cv->desc_g, cv->rhs, &one, &one, cv->desc_r, &info,
+          1);
   /* info is global in ScaLAPACK, so every rank takes the same branch. */
   if (info > 0)
     rc = ZL_ERR(ZL_ERR_RUNTIME, "ridge: system not positive definite at lambda %g (minor %d)",
@@ -350,7 +359,8 @@ int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n
   rc = zl_comm_agree(cv->comm, rc);
   for (int v = 0; !rc && v < K; v++) {
     if (v == outer || cv->fold_rows[v] == 0) continue;
-    for (int k = 0; k < K; k++) in_train[k] = k != v && k != outer;
+    for (int k = 0; k < K; k++)
+      in_train[k] = k != v && k != outer;
     for (int l = 0; !rc && l < n_grid; l++) {
       double sse = 0.0;
       rc = zl_cvridge_fit(cv, in_train, grid[l], coef);
@@ -367,6 +377,32 @@ int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n
   }
   free(in_train);
   free(total);
+  free(coef);
+  return rc;
+}
+
+int zl_cvridge_inner_sse(zl_cvridge cv, const double *grid, int n_grid, double *sse) {
+  int K = cv->K, rc = 0;
+  int *in_train = zl_calloc((size_t)K, sizeof(int), "fold mask");
+  double *coef = zl_malloc((size_t)cv->F + 1, sizeof(double), "ridge coefficients");
+  rc = zl_comm_agree(cv->comm, (in_train && coef) ? 0 : ZL_ERR_RUNTIME);
+  for (size_t i = 0; i < (size_t)K * K * n_grid; i++)
+    sse[i] = 0.0;
+  /* The training set of (outer k, inner v) is all folds but k and v: the same for (v, k), so one
+   * fit serves both, validated on v for outer k and on k for outer v. */
+  for (int k = 0; !rc && k < K; k++)
+    for (int v = k + 1; !rc && v < K; v++) {
+      for (int j = 0; j < K; j++)
+        in_train[j] = j != k && j != v;
+      for (int l = 0; !rc && l < n_grid; l++) {
+        rc = zl_cvridge_fit(cv, in_train, grid[l], coef);
+        if (!rc && cv->fold_rows[v])
+          rc = zl_cvridge_sse(cv, v, coef, &sse[((size_t)k * K + v) * n_grid + l]);
+        if (!rc && cv->fold_rows[k])
+          rc = zl_cvridge_sse(cv, k, coef, &sse[((size_t)v * K + k) * n_grid + l]);
+      }
+    }
+  free(in_train);
   free(coef);
   return rc;
 }

@@ -42,6 +42,12 @@ int zl_cvridge_sse(zl_cvridge cv, int k, const double *coef, double *sse);
 int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n_grid,
                              double *lambda, double *sse);
 
+/* The inner-CV errors of every outer fold at once: sse[(k·K + v)·n_grid + l] (K² · n_grid doubles)
+ * receives the SSE on fold v of the fit at grid[l] on all folds but k and v (0 when k == v), so
+ * outer fold k selects λ by summing over v ≠ k, as zl_cvridge_select_lambda does. Each training set
+ * serves two outer folds, so this makes half the fits of K separate selections. Collective. */
+int zl_cvridge_inner_sse(zl_cvridge cv, const double *grid, int n_grid, double *sse);
+
 /* The BLACS grid shape. Not collective. */
 void zl_cvridge_grid(zl_cvridge cv, int *nprow, int *npcol);
 
