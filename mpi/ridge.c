@@ -249,7 +249,9 @@ static int training_gram(zl_cvridge cv, const int *in_train) {
   return 0;
 }
 
-int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *coef) {
+/* zl_cvridge_fit, but a system that is not positive definite (rounding can make a rank-deficient
+ * Gram indefinite at a tiny λ) sets *not_pd and is no error: inner CV then skips that λ. */
+static int fit(zl_cvridge cv, const int *in_train, double lambda, double *coef, int *not_pd) {
   ZL_CALL(training_gram(cv, in_train));
   const int F = cv->F, F2 = cv->F2, one = 1;
   const double *sums = cv->stats, *last = cv->stats + F2, *diag = cv->stats + 2 * F2;
@@ -268,7 +270,9 @@ int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *co
   for (int j = 0; j < F; j++) {
     double sx = sums[j], var = (diag[j] - sx * sx / n) / n;
     double scale = diag[j] / n;
-    inv[j] = (var > 1e-24 * (scale > 1e-300 ? scale : 1e-300) && var > 0) ? 1.0 / sqrt(var) : 0.0;
+    /* The centred sum of squares loses ~1e-16 of the raw one to rounding: a variance below 1e-12
+     * of the mean square is rounding noise, and scaling it up would make the system indefinite. */
+    inv[j] = var > 1e-12 * scale && var > 0 ? 1.0 / sqrt(var) : 0.0;
   }
   for (int lj = 0; lj < cv->g_nloc; lj++) {
     int gj = l2g(lj, ZL_NB, cv->mycol, cv->npcol);
@@ -288,12 +292,9 @@ int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *co
   pdposv_("U", &F, &one, cv->work, &one, &one, cv->desc_g, cv->rhs, &one, &one, cv->desc_r, &info,
           1);
   /* info is global in ScaLAPACK, so every rank takes the same branch. */
-  if (info > 0)
-    rc = ZL_ERR(ZL_ERR_RUNTIME, "ridge: system not positive definite at lambda %g (minor %d)",
-                lambda, info);
-  else
-    rc = blacs_check(info, "pdposv");
-  if (rc) {
+  *not_pd = info > 0;
+  rc = info > 0 ? 0 : blacs_check(info, "pdposv");
+  if (rc || *not_pd) {
     free(inv);
     free(w);
     return rc;
@@ -319,6 +320,28 @@ int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *co
   free(inv);
   free(w);
   return 0;
+}
+
+int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *coef) {
+  int not_pd = 0;
+  ZL_CALL(fit(cv, in_train, lambda, coef, &not_pd));
+  if (not_pd)
+    return ZL_ERR(ZL_ERR_RUNTIME, "ridge: the system is not positive definite at lambda %g",
+                  lambda);
+  return 0;
+}
+
+/* The validation SSE on fold v of the fit at lambda on in_train; +inf when the system is not
+ * positive definite. */
+static int fit_sse(zl_cvridge cv, const int *in_train, double lambda, int v, double *coef,
+                   double *sse) {
+  int not_pd = 0;
+  ZL_CALL(fit(cv, in_train, lambda, coef, &not_pd));
+  if (not_pd) {
+    *sse = INFINITY;
+    return 0;
+  }
+  return zl_cvridge_sse(cv, v, coef, sse);
 }
 
 int zl_cvridge_sse(zl_cvridge cv, int k, const double *coef, double *sse) {
@@ -363,8 +386,7 @@ int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n
       in_train[k] = k != v && k != outer;
     for (int l = 0; !rc && l < n_grid; l++) {
       double sse = 0.0;
-      rc = zl_cvridge_fit(cv, in_train, grid[l], coef);
-      if (!rc) rc = zl_cvridge_sse(cv, v, coef, &sse);
+      rc = fit_sse(cv, in_train, grid[l], v, coef, &sse);
       total[l] += sse;
     }
   }
@@ -395,11 +417,13 @@ int zl_cvridge_inner_sse(zl_cvridge cv, const double *grid, int n_grid, double *
       for (int j = 0; j < K; j++)
         in_train[j] = j != k && j != v;
       for (int l = 0; !rc && l < n_grid; l++) {
-        rc = zl_cvridge_fit(cv, in_train, grid[l], coef);
-        if (!rc && cv->fold_rows[v])
-          rc = zl_cvridge_sse(cv, v, coef, &sse[((size_t)k * K + v) * n_grid + l]);
-        if (!rc && cv->fold_rows[k])
-          rc = zl_cvridge_sse(cv, k, coef, &sse[((size_t)v * K + k) * n_grid + l]);
+        int not_pd = 0;
+        double *at_v = &sse[((size_t)k * K + v) * n_grid + l];
+        double *at_k = &sse[((size_t)v * K + k) * n_grid + l];
+        rc = fit(cv, in_train, grid[l], coef, &not_pd);
+        if (not_pd) *at_v = *at_k = INFINITY;
+        if (!rc && !not_pd && cv->fold_rows[v]) rc = zl_cvridge_sse(cv, v, coef, at_v);
+        if (!rc && !not_pd && cv->fold_rows[k]) rc = zl_cvridge_sse(cv, k, coef, at_k);
       }
     }
   free(in_train);
