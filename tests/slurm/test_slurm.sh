@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The jobs/slurm batch scripts under a real one-node SLURM on localhost (slurm_up.sh): a synth
 # zoo by srun, analyze.sbatch on it (4 ranks on fewer CPUs: --overcommit), a 2-task
-# train-array.sbatch (resubmitted: complete files skip), and nightly.sbatch three times: golden
+# train-array.sbatch (crashed, resumed by resubmitting, resubmitted once more: complete files
+# skip; the files analysed as one zoo), and nightly.sbatch three times: golden
 # installed, reproduced, and drift against a perturbed golden (must exit 1). Prints job ids and
 # states. Exit 0 pass, 1 fail, 77 skip (no SLURM/munge, not root, daemons cannot start).
 # Usage: tests/slurm/test_slurm.sh ZOOLENS SOURCE_DIR
@@ -93,7 +94,9 @@ echo "== synth zoo through srun (a job step under SLURM)"
 srun --mpi=pmix -n 2 "$zoolens" synth --networks 500 --seed 11 --out "$work/zoo.h5" ||
   fail "srun zoolens synth"
 
-submit analyze 0 -n 4 --overcommit --time=10 "$scripts/analyze.sbatch" zoo.h5 -- --folds 5 --seed 2
+# W-stats + ridge only, to keep the test short (analyze's own tests cover the other features).
+fast=(--features wstats --estimator ridge)
+submit analyze 0 -n 4 --overcommit --time=10 "$scripts/analyze.sbatch" zoo.h5 -- --folds 5 --seed 2 "${fast[@]}"
 [ -s "$work/zl-report-$LAST_JOB/report.json" ] || fail "analyze.sbatch wrote no $work/zl-report-$LAST_JOB/report.json"
 grep -qE "launcher: srun --mpi=pmix .*--ntasks=4 --overcommit" "$work/zl-analyze-$LAST_JOB.out" ||
   fail "analyze.sbatch did not launch with srun --mpi=pmix --overcommit"
@@ -115,19 +118,30 @@ elif [ -z "$data" ]; then
   echo
   echo "== train-array: SKIPPED: no Fashion-MNIST or MNIST idx files to train on"
 else
-  export ZL_DATASET=$dataset ZL_DATA=$data ZL_RUNS=4 ZL_CHECKPOINTS=0,1 ZL_SEED=5
-  submit train-array 0 --array=0-1 -n 1 --time=10 "$scripts/train-array.sbatch"
+  export ZL_DATASET=$dataset ZL_DATA=$data ZL_RUNS=6 ZL_CHECKPOINTS=0,1 ZL_SEED=5
+  # First submission crashes each task after its first run (train --stop-after 1): .part files.
+  submit "train-array, crashing after 1 run per task" 1 --array=0-1 -n 1 --time=10 \
+    "$scripts/train-array.sbatch" -- --stop-after 1
+  n_part=$(find "$work/zoo-$dataset-cnn-s5" -name '*.h5.part' 2>/dev/null | wc -l)
+  [ "$n_part" -eq 2 ] || fail "train-array: expected 2 interrupted .part files, found $n_part"
+  ls -l "$work/zoo-$dataset-cnn-s5"
+  submit "train-array resubmitted (resumes the .part files)" 0 --array=0-1 -n 1 --time=10 \
+    "$scripts/train-array.sbatch"
+  grep -q "resuming the interrupted" "$work"/zl-train-"$LAST_JOB"_0.out || fail "task 0 did not resume"
   n_files=$(find "$work/zoo-$dataset-cnn-s5" -name '*.h5' 2>/dev/null | wc -l)
   [ "$n_files" -eq 2 ] || fail "train-array: expected 2 zoo files, found $n_files"
   ls -l "$work/zoo-$dataset-cnn-s5"
-  submit "train-array resubmitted (files complete: tasks skip)" 0 --array=0-1 -n 1 --time=10 \
+  submit "train-array resubmitted again (files complete: tasks skip)" 0 --array=0-1 -n 1 --time=10 \
     "$scripts/train-array.sbatch"
   grep -q "complete already" "$work"/zl-train-"$LAST_JOB"_0.out || fail "resubmitted task 0 did not skip"
+  submit "analyze the array's files as one zoo (a directory argument)" 0 -n 2 --time=10 \
+    "$scripts/analyze.sbatch" "zoo-$dataset-cnn-s5/" -- --folds 3 "${fast[@]}"
   unset ZL_DATASET ZL_DATA ZL_RUNS ZL_CHECKPOINTS ZL_SEED
 fi
 
 # nightly: a small fixed configuration; train when possible (auto), else synth.
-export ZL_NIGHTLY_DIR=$work/nightly ZL_NETWORKS=400 ZL_RUNS=6 ZL_CHECKPOINTS=0,1 ZL_FOLDS=3 ZL_SEED=1
+export ZL_NIGHTLY_DIR=$work/nightly ZL_NETWORKS=400 ZL_RUNS=6 ZL_CHECKPOINTS=0,1 ZL_FOLDS=3 ZL_SEED=1 \
+  ZL_ANALYZE_ARGS="${fast[*]}"
 [ -z "$data" ] || export ZL_DATASET=$dataset ZL_DATA=$data
 submit "nightly #1 (no golden: installs it)" 0 -n 2 --time=10 "$scripts/nightly.sbatch"
 grep -q "INSTALLED" "$work/zl-nightly-$LAST_JOB.out" || fail "nightly #1 did not install the golden"
