@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""The independent scikit-learn side of the paper's table: ridge (RidgeCV-style inner CV over the
+same lambda grid) and HistGradientBoosting on the same W-stats and the same folds zoolens used
+(read from predictions.h5), printed next to zoolens's own R2 / tau from report.json.
+Usage: sklearn_table.py ZOO.h5 REPORT_DIR   (Debian: python3-sklearn, python3-h5py)"""
+import json
+import sys
+
+import h5py
+import numpy as np
+from scipy.stats import kendalltau
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import Ridge
+from sklearn.preprocessing import StandardScaler
+
+LAMBDAS = 10.0 ** (-6.0 + 0.5 * np.arange(19))
+
+
+def wstats(w, layout):
+    cols = []
+    for off, size in layout:
+        t = w[:, off:off + size].astype(np.float64)
+        cols += [np.percentile(t, [0, 25, 50, 75, 100], axis=1).T, t.std(1)[:, None], t.mean(1)[:, None]]
+    return np.hstack(cols)
+
+
+def ridge(X, y, tr, te, lam):
+    sc = StandardScaler().fit(X[tr])
+    return Ridge(alpha=lam * tr.sum(), solver="cholesky").fit(sc.transform(X[tr]), y[tr]).predict(sc.transform(X[te]))
+
+
+def scores(y, p, fold):
+    r2, tau = [], []
+    for k in range(fold.max() + 1):
+        m = fold == k
+        r2.append(1 - ((y[m] - p[m]) ** 2).sum() / ((y[m] - y[m].mean()) ** 2).sum())
+        tau.append(kendalltau(y[m], p[m])[0])
+    return np.mean(r2), np.mean(tau)
+
+
+zoo, out = sys.argv[1], sys.argv[2]
+with h5py.File(zoo) as f, h5py.File(f"{out}/predictions.h5") as p:
+    g = p["wstats_ridge"]
+    rows, fold = g["row"][:], g["fold"][:]
+    o = np.argsort(rows)
+    rows, fold = rows[o], fold[o]
+    layout = [(int(r["offset"]), int(r["size"])) for r in f["layout"][:]]
+    X, y = wstats(f["weights"][rows, :], layout), f["metrics/test_accuracy"][:][rows]
+K = fold.max() + 1
+pr, pg = np.empty_like(y), np.empty_like(y)
+for k in range(K):
+    sse = np.zeros(len(LAMBDAS))
+    for v in range(K):
+        if v != k:
+            tr, va = (fold != k) & (fold != v), fold == v
+            sse += [((ridge(X, y, tr, va, l) - y[va]) ** 2).sum() for l in LAMBDAS]
+    best = len(LAMBDAS) - 1 - int(np.argmin(sse[::-1]))
+    pr[fold == k] = ridge(X, y, fold != k, fold == k, LAMBDAS[best])
+    gbm = HistGradientBoostingRegressor(max_iter=500, learning_rate=0.05, random_state=0)
+    pg[fold == k] = gbm.fit(X[fold != k], y[fold != k]).predict(X[fold == k])
+rep = json.load(open(f"{out}/report.json"))
+zl = {(r["features"], r["estimator"]): (r["r2"], r["kendall_tau"]) for r in rep["results"] if r["train"] == r["test"]}
+print(f"{len(y)} networks, {K} folds (zoolens's), W-stats features")
+print(f"  scikit-learn ridge              R2 {scores(y, pr, fold)[0]:.4f}  tau {scores(y, pr, fold)[1]:.4f}")
+print(f"  scikit-learn HistGradientBoost  R2 {scores(y, pg, fold)[0]:.4f}  tau {scores(y, pg, fold)[1]:.4f}")
+for (fe, es), (r2, tau) in zl.items():
+    print(f"  zoolens {fe:>8} {es:<6}          R2 {r2:.4f}  tau {tau:.4f}")
