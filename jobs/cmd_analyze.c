@@ -68,7 +68,8 @@ static int parse_features(analyze_opts *o, const char *arg) {
       zl_featset s;
       if (zl_featset_parse(part, &s))
         return ZL_ERR(ZL_ERR_USAGE,
-                      "analyze: --features: '%s' is not a feature set (wstats, hparams, flat, spectral, pooled)",
+                      "analyze: --features: '%s' is not a feature set (wstats, hparams, flat, "
+                      "spectral, pooled)",
                       part);
       sp->sets[s] = 1;
     }
@@ -349,7 +350,8 @@ static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o
   int *group = zl_calloc((size_t)n, sizeof *group, "zoo groups");
   char(*sha)[65] = zl_calloc((size_t)n, 65, "checksums");
   char(*member_sha)[65] = zl_calloc((size_t)n, 65, "checksums");
-  int rc = zl_comm_agree(comm, (files && members && group && sha && member_sha) ? 0 : ZL_ERR_RUNTIME);
+  int rc =
+      zl_comm_agree(comm, (files && members && group && sha && member_sha) ? 0 : ZL_ERR_RUNTIME);
   if (!rc) rc = open_inputs(comm, paths, n, files, group, n_zoos);
   double t0 = MPI_Wtime();
   if (!rc) rc = zl_sha256_files(comm, (const char *const *)paths, n, sha);

@@ -40,7 +40,8 @@ static int on_option(void *ctx, int i, const char *arg) {
 static int load(const char *path, json_t **out) {
   json_error_t e;
   json_t *j = json_load_file(path, 0, &e);
-  if (!j) return ZL_ERR(ZL_ERR_USAGE, "%s: cannot read the report: %s (line %d)", path, e.text, e.line);
+  if (!j)
+    return ZL_ERR(ZL_ERR_USAGE, "%s: cannot read the report: %s (line %d)", path, e.text, e.line);
   const char *schema = json_string_value(json_object_get(j, "schema"));
   if (!schema || strcmp(schema, ZL_REPORT_SCHEMA)) {
     json_decref(j);
@@ -148,7 +149,8 @@ static int compare_results(json_t *old, json_t *new, double tol, int *n_matched)
       continue;
     }
     ++*n_matched;
-    for (int f = 0; f < N_SCORE_FIELDS; f++) bad |= drift(key, score_fields[f], r, m, tol);
+    for (int f = 0; f < N_SCORE_FIELDS; f++)
+      bad |= drift(key, score_fields[f], r, m, tol);
     json_t *pa = json_object_get(r, "per_fold"), *pb = json_object_get(m, "per_fold");
     if (json_array_size(pa) != json_array_size(pb)) {
       printf("drift: %s folds: %zu -> %zu\n", key, json_array_size(pa), json_array_size(pb));
@@ -175,8 +177,9 @@ static int compare_results(json_t *old, json_t *new, double tol, int *n_matched)
 int zl_cmd_compare(int argc, char **argv, MPI_Comm comm) {
   compare_opts o = {0, 0, 0};
   int first = 0;
-  int rc = zl_cli_parse(comm, "compare", "OLD/report.json NEW/report.json [--tolerance T]", options,
-                        (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);
+  int rc =
+      zl_cli_parse(comm, "compare", "OLD/report.json NEW/report.json [--tolerance T]", options,
+                   (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);
   if (rc == ZL_CLI_HELP) return 0;
   if (!rc && argc - first != 2)
     rc = ZL_ERR(ZL_ERR_USAGE, "compare: give exactly two reports, OLD and NEW");

@@ -19,8 +19,8 @@ static void print_help(const char *cmd, const char *synopsis, const zl_opt *opts
   printf("  %-28s %s\n", "--help", "print this help and exit");
 }
 
-int zl_cli_parse(MPI_Comm comm, const char *cmd, const char *synopsis, const zl_opt *opts, int n_opts,
-                 zl_opt_fn fn, void *ctx, int argc, char **argv, int *first_pos) {
+int zl_cli_parse(MPI_Comm comm, const char *cmd, const char *synopsis, const zl_opt *opts,
+                 int n_opts, zl_opt_fn fn, void *ctx, int argc, char **argv, int *first_pos) {
   struct option *lo = zl_calloc((size_t)n_opts + 2, sizeof *lo, "option table");
   if (!lo) return ZL_ERR_RUNTIME;
   for (int i = 0; i < n_opts; i++)
@@ -59,8 +59,8 @@ int zl_cli_long(const char *cmd, const char *opt, const char *arg, long long min
   errno = 0;
   long long v = strtoll(arg, &end, 10);
   if (errno || end == arg || *end || v < min || v > max)
-    return ZL_ERR(ZL_ERR_USAGE, "%s: --%s: '%s' is not a whole number in [%lld, %lld]", cmd, opt, arg,
-                  min, max);
+    return ZL_ERR(ZL_ERR_USAGE, "%s: --%s: '%s' is not a whole number in [%lld, %lld]", cmd, opt,
+                  arg, min, max);
   *out = v;
   return 0;
 }

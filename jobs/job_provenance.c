@@ -13,7 +13,8 @@
 
 static int sha256_file(const char *path, char hex[65]) {
   FILE *f = fopen(path, "rb");
-  if (!f) return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot open for the checksum: %s", path, strerror(errno));
+  if (!f)
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot open for the checksum: %s", path, strerror(errno));
   unsigned char *buf = zl_malloc(HASH_CHUNK, 1, "checksum buffer");
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   int rc = (buf && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1)
@@ -28,7 +29,8 @@ static int sha256_file(const char *path, char hex[65]) {
   unsigned int len = 0;
   if (!rc && EVP_DigestFinal_ex(ctx, md, &len) != 1)
     rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: SHA-256 final failed (OpenSSL)", path);
-  for (unsigned i = 0; !rc && i < len && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  for (unsigned i = 0; !rc && i < len && i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
   EVP_MD_CTX_free(ctx);
   free(buf);
   fclose(f);
@@ -38,7 +40,8 @@ static int sha256_file(const char *path, char hex[65]) {
 int zl_sha256_files(MPI_Comm comm, const char *const *paths, int n, char (*hex)[65]) {
   int rank = zl_comm_rank(comm), size = zl_comm_size(comm), rc = 0;
   memset(hex, 0, (size_t)n * 65);
-  for (int i = rank; !rc && i < n; i += size) rc = sha256_file(paths[i], hex[i]);
+  for (int i = rank; !rc && i < n; i += size)
+    rc = sha256_file(paths[i], hex[i]);
   ZL_CALL(zl_comm_agree(comm, rc));
   /* Each checksum has one owner and zeros elsewhere: the byte-wise maximum is the owner's text. */
   ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, hex, n * 65, MPI_UNSIGNED_CHAR, MPI_MAX, comm));

@@ -59,8 +59,8 @@ static json_t *result_json(const zl_report_result *r) {
   for (int k = 0; folds && k < r->folds; k++) {
     const zl_fold_score *f = &r->per_fold[k];
     json_t *o = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o}", "fold", k, "networks", f->n,
-                          "lambda", num(f->lambda), "bandwidth", num(f->bandwidth), "r2", num(f->r2),
-                          "kendall_tau", num(f->kendall_tau), "rmse", num(f->rmse));
+                          "lambda", num(f->lambda), "bandwidth", num(f->bandwidth), "r2",
+                          num(f->r2), "kendall_tau", num(f->kendall_tau), "rmse", num(f->rmse));
     if (!o || json_array_append_new(folds, o)) {
       json_decref(folds);
       return NULL;
@@ -93,15 +93,18 @@ static json_t *report_json(const zl_report *r) {
     json_decref(results);
     return NULL;
   }
-  return json_pack(
-      "{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:f, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}, "
-      "s:{s:s, s:s, s:s, s:s}, s:o, s:o}",
-      "schema", ZL_REPORT_SCHEMA, "zoolens_version", v.zoolens, "git_commit", v.git_commit, "seed",
-      (json_int_t)r->seed, "checkpoints", r->checkpoints, "run", "ranks", r->ranks, "grid",
-      r->grid[0], r->grid[1], "rank_tolerance", ZL_RANK_TOLERANCE, "started", r->started,
-      "peak_rss_mib", num(r->peak_rss_mib), "slurm", slurm_json(), "seconds", "checksum", num(r->seconds_checksum), "read", num(r->seconds_read), "features", num(r->seconds_features), "solve",
-      num(r->seconds_solve), "total", num(r->seconds_total), "versions", "mpi", v.mpi, "hdf5",
-      v.hdf5, "scalapack", v.scalapack, "blas", v.blas, "inputs", inputs, "results", results);
+  return json_pack("{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:f, s:s, s:o, s:o, s:{s:o, s:o, "
+                   "s:o, s:o, s:o}}, "
+                   "s:{s:s, s:s, s:s, s:s}, s:o, s:o}",
+                   "schema", ZL_REPORT_SCHEMA, "zoolens_version", v.zoolens, "git_commit",
+                   v.git_commit, "seed", (json_int_t)r->seed, "checkpoints", r->checkpoints, "run",
+                   "ranks", r->ranks, "grid", r->grid[0], r->grid[1], "rank_tolerance",
+                   ZL_RANK_TOLERANCE, "started", r->started, "peak_rss_mib", num(r->peak_rss_mib),
+                   "slurm", slurm_json(), "seconds", "checksum", num(r->seconds_checksum), "read",
+                   num(r->seconds_read), "features", num(r->seconds_features), "solve",
+                   num(r->seconds_solve), "total", num(r->seconds_total), "versions", "mpi", v.mpi,
+                   "hdf5", v.hdf5, "scalapack", v.scalapack, "blas", v.blas, "inputs", inputs,
+                   "results", results);
 }
 
 /* Renames tmp to path, or removes tmp and records why. */
@@ -119,7 +122,8 @@ static int write_json(const char *dir, const zl_report *r) {
   snprintf(path, sizeof path, "%s/report.json", dir);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   json_t *root = report_json(r);
-  if (!root) return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot build the JSON document (out of memory?)", path);
+  if (!root)
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot build the JSON document (out of memory?)", path);
   /* 17 significant digits round-trip every double, so compare can demand exact reproduction. */
   int bad = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
   json_decref(root);
@@ -183,7 +187,8 @@ static void write_transfer(FILE *f, const zl_report *r) {
       fprintf(f, " %s |", a);
     }
     fprintf(f, "\n|---|");
-    for (int z = 0; z < r->n_inputs; z++) fprintf(f, "---|");
+    for (int z = 0; z < r->n_inputs; z++)
+      fprintf(f, "---|");
     for (int y = 0; y < r->n_inputs; y++) {
       zoo_name(r, y, a, sizeof a);
       fprintf(f, "\n| %s |", a);
@@ -197,9 +202,10 @@ static void write_transfer(FILE *f, const zl_report *r) {
 }
 
 static void write_md_body(FILE *f, const zl_report *r) {
-  fprintf(f, "# zoolens report\n\nCross-validated R² / Kendall τ-b (mean over %d folds, grouped by "
-             "training run), checkpoints: %s, seed %llu, %d ranks (BLACS grid %d × %d). Scores from "
-             "other rank counts agree to %.0e.\n\n",
+  fprintf(f,
+          "# zoolens report\n\nCross-validated R² / Kendall τ-b (mean over %d folds, grouped by "
+          "training run), checkpoints: %s, seed %llu, %d ranks (BLACS grid %d × %d). Scores from "
+          "other rank counts agree to %.0e.\n\n",
           r->n_results ? r->results[0].folds : 0, r->checkpoints, (unsigned long long)r->seed,
           r->ranks, r->grid[0], r->grid[1], ZL_RANK_TOLERANCE);
   fprintf(f, "| features | estimator |");
@@ -209,7 +215,8 @@ static void write_md_body(FILE *f, const zl_report *r) {
     fprintf(f, " %s |", name);
   }
   fprintf(f, "\n|---|---|");
-  for (int i = 0; i < r->n_inputs; i++) fprintf(f, "---|");
+  for (int i = 0; i < r->n_inputs; i++)
+    fprintf(f, "---|");
   fprintf(f, "\n");
   /* One row per (features, estimator) in order of first appearance; one column per zoo. */
   for (int i = 0; i < r->n_results; i++) {
@@ -223,8 +230,9 @@ static void write_md_body(FILE *f, const zl_report *r) {
     fprintf(f, "\n");
   }
   write_transfer(f, r);
-  fprintf(f, "\n## Per fold\n\n| zoo | features | estimator | fold | networks | λ | R² | τ | RMSE |\n"
-             "|---|---|---|---|---|---|---|---|---|\n");
+  fprintf(f,
+          "\n## Per fold\n\n| zoo | features | estimator | fold | networks | λ | R² | τ | RMSE |\n"
+          "|---|---|---|---|---|---|---|---|---|\n");
   for (int i = 0; i < r->n_results; i++)
     for (int k = 0; k < r->results[i].folds; k++) { /* transfer results have no folds */
       const zl_fold_score *s = &r->results[i].per_fold[k];
@@ -232,17 +240,20 @@ static void write_md_body(FILE *f, const zl_report *r) {
               r->results[i].features, r->results[i].estimator, k, s->n, s->lambda, s->r2,
               s->kendall_tau, s->rmse);
     }
-  fprintf(f, "\n## Inputs\n\n| file | dataset | architecture | rows | networks used | runs | dropped "
-             "(non-finite weights) |\n|---|---|---|---|---|---|---|\n");
+  fprintf(f,
+          "\n## Inputs\n\n| file | dataset | architecture | rows | networks used | runs | dropped "
+          "(non-finite weights) |\n|---|---|---|---|---|---|---|\n");
   for (int i = 0; i < r->n_inputs; i++) {
     const zl_report_input *in = &r->inputs[i];
     fprintf(f, "| %s | %s | %s | %lld | %lld | %lld | %lld |\n", in->path, in->dataset,
             in->architecture, (long long)in->rows_in_file, (long long)in->networks,
             (long long)in->runs, (long long)in->dropped_nonfinite);
   }
-  fprintf(f, "\n## Time (seconds, slowest rank) and memory\n\nread %.3f, features %.3f, solve %.3f, "
-             "total %.3f; peak resident memory per rank %.1f MiB\n",
-          r->seconds_read, r->seconds_features, r->seconds_solve, r->seconds_total, r->peak_rss_mib);
+  fprintf(f,
+          "\n## Time (seconds, slowest rank) and memory\n\nread %.3f, features %.3f, solve %.3f, "
+          "total %.3f; peak resident memory per rank %.1f MiB\n",
+          r->seconds_read, r->seconds_features, r->seconds_solve, r->seconds_total,
+          r->peak_rss_mib);
 }
 
 static int write_md(const char *dir, const zl_report *r) {

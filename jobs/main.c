@@ -17,8 +17,10 @@ static const zl_command commands[] = {
     {"info", zl_cmd_info, "validate a zoo file and print what is inside"},
     {"synth", zl_cmd_synth, "write a synthetic zoo with a planted accuracy signal"},
     {"train", zl_cmd_train, "train networks into a zoo file (resumable, split by run ranges)"},
-    {"analyze", zl_cmd_analyze, "predict accuracy from weights: cross-validated R² and Kendall tau"},
-    {"compare", zl_cmd_compare, "check that a report reproduces another (exit 0) or list the drift"},
+    {"analyze", zl_cmd_analyze,
+     "predict accuracy from weights: cross-validated R² and Kendall tau"},
+    {"compare", zl_cmd_compare,
+     "check that a report reproduces another (exit 0) or list the drift"},
 };
 
 static void usage(FILE *f) {
@@ -26,7 +28,9 @@ static void usage(FILE *f) {
              "commands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f, "\n'zoolens <command> --help' describes a command; 'zoolens --version' prints versions.\n");
+  fprintf(
+      f,
+      "\n'zoolens <command> --help' describes a command; 'zoolens --version' prints versions.\n");
 }
 
 int main(int argc, char **argv) {
@@ -52,7 +56,8 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
       if (!strcmp(argv[1], commands[i].name)) c = &commands[i];
     if (!c) {
-      if (rank == 0) fprintf(stderr, "zoolens: unknown command '%s' (see zoolens --help)\n", argv[1]);
+      if (rank == 0)
+        fprintf(stderr, "zoolens: unknown command '%s' (see zoolens --help)\n", argv[1]);
       rc = 2;
     } else {
       rc = c->run(argc - 1, argv + 1, MPI_COMM_WORLD);

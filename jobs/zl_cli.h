@@ -21,8 +21,8 @@ typedef int (*zl_opt_fn)(void *ctx, int index, const char *arg);
  * argv[*first_pos .. argc). Returns 0, ZL_ERR_USAGE (message recorded: "<cmd>: ..."), or
  * ZL_CLI_HELP when --help was given (help printed on rank 0). Not collective. */
 #define ZL_CLI_HELP (-1)
-int zl_cli_parse(MPI_Comm comm, const char *cmd, const char *synopsis, const zl_opt *opts, int n_opts,
-                 zl_opt_fn fn, void *ctx, int argc, char **argv, int *first_pos);
+int zl_cli_parse(MPI_Comm comm, const char *cmd, const char *synopsis, const zl_opt *opts,
+                 int n_opts, zl_opt_fn fn, void *ctx, int argc, char **argv, int *first_pos);
 
 /* Strict number parsing for option values; record "<cmd>: --<opt>: ..." and return ZL_ERR_USAGE. */
 int zl_cli_long(const char *cmd, const char *opt, const char *arg, long long min, long long max,

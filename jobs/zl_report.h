@@ -35,10 +35,10 @@ typedef struct {
 
 typedef struct {
   char train[160], test[160], features[32], estimator[32];
-  int folds;           /* 0 for a transfer result (fit on all of train, scored on all of test) */
-  int64_t networks;    /* scored */
-  double lambda;       /* median of the folds' choices */
-  double bandwidth;    /* rff: median of the folds' choices (relative to sqrt(F)); else NaN */
+  int folds;        /* 0 for a transfer result (fit on all of train, scored on all of test) */
+  int64_t networks; /* scored */
+  double lambda;    /* median of the folds' choices */
+  double bandwidth; /* rff: median of the folds' choices (relative to sqrt(F)); else NaN */
   double r2, r2_std, kendall_tau, kendall_tau_std, rmse;
   zl_fold_score *per_fold; /* folds entries */
 } zl_report_result;

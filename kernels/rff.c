@@ -47,11 +47,13 @@ int zl_rff_create(int F, int D, double h, const double *mu, const double *sd, ui
 int zl_rff_apply(zl_rff r, const double *X, int64_t n, double *Z) {
   if (n <= 0) return 0;
   const int D = r->D;
-  for (int64_t i = 0; i < n; i++) memcpy(Z + i * D, r->shift, sizeof(double) * (size_t)D);
+  for (int64_t i = 0; i < n; i++)
+    memcpy(Z + i * D, r->shift, sizeof(double) * (size_t)D);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, D, r->F, 1.0, X, r->F, r->Wt, D,
               1.0, Z, D);
   const double scale = sqrt(2.0 / D);
-  for (int64_t i = 0; i < n * D; i++) Z[i] = scale * cos(Z[i]);
+  for (int64_t i = 0; i < n * D; i++)
+    Z[i] = scale * cos(Z[i]);
   return 0;
 }
 

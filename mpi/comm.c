@@ -6,7 +6,8 @@
 int zl_mpi_error(int mpi_rc, const char *call, const char *src_file, int src_line) {
   char text[MPI_MAX_ERROR_STRING];
   int len = 0;
-  if (MPI_Error_string(mpi_rc, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "code %d", mpi_rc);
+  if (MPI_Error_string(mpi_rc, text, &len) != MPI_SUCCESS)
+    snprintf(text, sizeof text, "code %d", mpi_rc);
   return zl_error_set(ZL_ERR_RUNTIME, src_file, src_line, "MPI: %s failed: %s", call, text);
 }
 

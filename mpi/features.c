@@ -36,8 +36,8 @@ typedef struct {
   int T, n_kernels;
   int64_t P, *offset, *size, *kernel_offset;
   int *is_kernel;
-  float *scratch;        /* max tensor size: W-stats; 2·P: pooled */
-  zl_spectral_ctx spec;  /* NULL unless spectral features are wanted */
+  float *scratch;       /* max tensor size: W-stats; 2·P: pooled */
+  zl_spectral_ctx spec; /* NULL unless spectral features are wanted */
 } row_ctx;
 
 static void row_ctx_free(row_ctx *c) {
@@ -57,8 +57,7 @@ static int spectral_init(zl_zoo zoo, row_ctx *c) {
   for (int t = 0, k = 0; !rc && t < c->T; t++) {
     if (!c->is_kernel[t]) continue;
     const zl_tensor *z = zl_zoo_tensor(zoo, t);
-    if (zl_shape_matrix(z->shape, &rows[k], &cols[k]) ||
-        (int64_t)rows[k] * cols[k] != z->size) {
+    if (zl_shape_matrix(z->shape, &rows[k], &cols[k]) || (int64_t)rows[k] * cols[k] != z->size) {
       rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: /layout: %s: shape %s does not hold its %lld parameters",
                   zl_zoo_path(zoo), z->name, z->shape, (long long)z->size);
       break;

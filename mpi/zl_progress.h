@@ -16,7 +16,8 @@ typedef struct {
   double t0, last;
 } zl_progress;
 
-/* Starts a phase of `total` units (over all ranks) of which this rank does `mine`. Not collective. */
+/* Starts a phase of `total` units (over all ranks) of which this rank does `mine`. Not collective.
+ */
 void zl_progress_start(zl_progress *p, MPI_Comm comm, const char *what, const char *unit,
                        int64_t total, int64_t mine);
 /* Reports that this rank has done `done` of its own units. */

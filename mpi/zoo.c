@@ -794,8 +794,8 @@ int zl_zoo_write_weights(zl_zoo z, int64_t row0, int64_t n, const float *buf) {
                   (void *)buf);
 }
 
-static int column_io(zl_zoo z, const char *column, zl_dtype dtype, int write,
-                     const int64_t *rows, int64_t row0, int64_t n, void *buf) {
+static int column_io(zl_zoo z, const char *column, zl_dtype dtype, int write, const int64_t *rows,
+                     int64_t row0, int64_t n, void *buf) {
   hid_t d = H5I_INVALID_HID;
   char obj[256];
   snprintf(obj, sizeof obj, "/%s", column);

@@ -41,25 +41,32 @@ static void reference_fit(const double *X, const double *y, const int *fold, con
     if (in_train[fold[i]]) {
       n++;
       ybar += y[i];
-      for (int j = 0; j < F; j++) mu[j] += X[i * F + j];
+      for (int j = 0; j < F; j++)
+        mu[j] += X[i * F + j];
     }
   ybar /= n;
-  for (int j = 0; j < F; j++) mu[j] /= n;
+  for (int j = 0; j < F; j++)
+    mu[j] /= n;
   for (int i = 0; i < N; i++)
     if (in_train[fold[i]])
-      for (int j = 0; j < F; j++) sd[j] += (X[i * F + j] - mu[j]) * (X[i * F + j] - mu[j]);
-  for (int j = 0; j < F; j++) sd[j] = sqrt(sd[j] / n);
+      for (int j = 0; j < F; j++)
+        sd[j] += (X[i * F + j] - mu[j]) * (X[i * F + j] - mu[j]);
+  for (int j = 0; j < F; j++)
+    sd[j] = sqrt(sd[j] / n);
   double A[F * F] = {0}, b[F] = {0};
   for (int i = 0; i < N; i++) {
     if (!in_train[fold[i]]) continue;
     double z[F];
-    for (int j = 0; j < F; j++) z[j] = sd[j] > 0 ? (X[i * F + j] - mu[j]) / sd[j] : 0.0;
+    for (int j = 0; j < F; j++)
+      z[j] = sd[j] > 0 ? (X[i * F + j] - mu[j]) / sd[j] : 0.0;
     for (int a = 0; a < F; a++) {
       b[a] += z[a] * (y[i] - ybar) / n;
-      for (int c = 0; c < F; c++) A[a * F + c] += z[a] * z[c] / n;
+      for (int c = 0; c < F; c++)
+        A[a * F + c] += z[a] * z[c] / n;
     }
   }
-  for (int a = 0; a < F; a++) A[a * F + a] += lambda;
+  for (int a = 0; a < F; a++)
+    A[a * F + a] += lambda;
   int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', F, 1, A, F, b, 1);
   ZL_CHECK(info == 0);
   coef[0] = ybar;
@@ -75,7 +82,8 @@ static double reference_sse(const double *X, const double *y, const int *fold, i
   for (int i = 0; i < N; i++) {
     if (fold[i] != k) continue;
     double p = coef[0];
-    for (int j = 0; j < F; j++) p += coef[1 + j] * X[i * F + j];
+    for (int j = 0; j < F; j++)
+      p += coef[1 + j] * X[i * F + j];
     s += (y[i] - p) * (y[i] - p);
   }
   return s;
@@ -89,19 +97,22 @@ int main(int argc, char **argv) {
   int *fold = malloc(sizeof(int) * N);
   make_data(X, y, fold);
   /* Uneven contiguous blocks: rank r takes a share growing with r. */
-  int64_t lo = (int64_t)N * rank * rank / (size * size), hi = (int64_t)N * (rank + 1) * (rank + 1) / (size * size);
+  int64_t lo = (int64_t)N * rank * rank / (size * size),
+          hi = (int64_t)N * (rank + 1) * (rank + 1) / (size * size);
 
   zl_cvridge cv = NULL;
   ZL_CHECK(zl_cvridge_create(MPI_COMM_WORLD, F, K, &cv) == 0);
   ZL_CHECK(zl_cvridge_accumulate(cv, hi - lo, X + lo * F, y + lo, fold + lo) == 0);
   int64_t total = 0;
-  for (int k = 0; k < K; k++) total += zl_cvridge_fold_rows(cv, k);
+  for (int k = 0; k < K; k++)
+    total += zl_cvridge_fold_rows(cv, k);
   ZL_CHECK(total == N);
 
   const double lambdas[] = {1e-6, 1e-3, 0.1, 10.0};
   for (int outer = 0; outer < K; outer++) {
     int in_train[K];
-    for (int k = 0; k < K; k++) in_train[k] = k != outer;
+    for (int k = 0; k < K; k++)
+      in_train[k] = k != outer;
     for (int l = 0; l < 4; l++) {
       double coef[F + 1], ref[F + 1], sse = 0;
       ZL_CHECK(zl_cvridge_fit(cv, in_train, lambdas[l], coef) == 0);
@@ -116,7 +127,8 @@ int main(int argc, char **argv) {
       ZL_CHECK_CLOSE(sse, reference_sse(X, y, fold, outer, ref), 1e-9);
     }
     /* Inner CV: the chosen lambda is the serial argmin of the summed validation errors. */
-    double grid[] = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0}, lambda = 0, best = INFINITY, ref_lambda = 0;
+    double grid[] = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0}, lambda = 0, best = INFINITY,
+           ref_lambda = 0;
     double sel_sse = 0;
     ZL_CHECK(zl_cvridge_select_lambda(cv, outer, grid, 6, &lambda, &sel_sse) == 0);
     for (int l = 0; l < 6; l++) {
@@ -125,7 +137,8 @@ int main(int argc, char **argv) {
         if (v == outer) continue;
         int tr[K];
         double ref[F + 1];
-        for (int k = 0; k < K; k++) tr[k] = k != v && k != outer;
+        for (int k = 0; k < K; k++)
+          tr[k] = k != v && k != outer;
         reference_fit(X, y, fold, tr, grid[l], ref);
         tot += reference_sse(X, y, fold, v, ref);
       }

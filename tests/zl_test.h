@@ -23,12 +23,12 @@ static int zl_test_passed, zl_test_failed;
   do {                                                                                             \
     double zl_a_ = (a), zl_b_ = (b);                                                               \
     double zl_s_ = fabs(zl_b_) > 1.0 ? fabs(zl_b_) : 1.0;                                          \
-    if (fabs(zl_a_ - zl_b_) <= (tol) * zl_s_) {                                                    \
+    if (fabs(zl_a_ - zl_b_) <= (tol)*zl_s_) {                                                      \
       zl_test_passed++;                                                                            \
     } else {                                                                                       \
       zl_test_failed++;                                                                            \
-      fprintf(stderr, "%s:%d: %s = %.17g, expected %s = %.17g (tol %g)\n", __FILE__, __LINE__,    \
-              #a, zl_a_, #b, zl_b_, (double)(tol));                                                \
+      fprintf(stderr, "%s:%d: %s = %.17g, expected %s = %.17g (tol %g)\n", __FILE__, __LINE__, #a, \
+              zl_a_, #b, zl_b_, (double)(tol));                                                    \
     }                                                                                              \
   } while (0)
 
