@@ -2,7 +2,7 @@
 """The independent scikit-learn side of the paper's table: ridge (RidgeCV-style inner CV over the
 same lambda grid) and HistGradientBoosting on the same W-stats and the same folds zoolens used
 (read from predictions.h5), printed next to zoolens's own R2 / tau from report.json.
-Usage: sklearn_table.py ZOO.h5 REPORT_DIR   (Debian: python3-sklearn, python3-h5py)"""
+Usage: sklearn_table.py ZOO.h5 REPORT_DIR [ZOO_INDEX]   (Debian: python3-sklearn, python3-h5py)"""
 import json
 import sys
 
@@ -39,9 +39,11 @@ def scores(y, p, fold):
 
 
 zoo, out = sys.argv[1], sys.argv[2]
+zi = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 with h5py.File(zoo) as f, h5py.File(f"{out}/predictions.h5") as p:
     g = p["wstats_ridge"]
-    rows, fold = g["row"][:], g["fold"][:]
+    sel = g["zoo"][:] == zi
+    rows, fold = g["row"][:][sel], g["fold"][:][sel]
     o = np.argsort(rows)
     rows, fold = rows[o], fold[o]
     layout = [(int(r["offset"]), int(r["size"])) for r in f["layout"][:]]
@@ -59,8 +61,10 @@ for k in range(K):
     gbm = HistGradientBoostingRegressor(max_iter=500, learning_rate=0.05, random_state=0)
     pg[fold == k] = gbm.fit(X[fold != k], y[fold != k]).predict(X[fold == k])
 rep = json.load(open(f"{out}/report.json"))
-zl = {(r["features"], r["estimator"]): (r["r2"], r["kendall_tau"]) for r in rep["results"] if r["train"] == r["test"]}
-print(f"{len(y)} networks, {K} folds (zoolens's), W-stats features")
+name = f"{rep['inputs'][zi]['dataset']}/{rep['inputs'][zi]['architecture']}"
+zl = {(r["features"], r["estimator"]): (r["r2"], r["kendall_tau"]) for r in rep["results"]
+      if r["train"] == r["test"] == name}
+print(f"{name}: {len(y)} networks, {K} folds (zoolens's), W-stats features")
 print(f"  scikit-learn ridge              R2 {scores(y, pr, fold)[0]:.4f}  tau {scores(y, pr, fold)[1]:.4f}")
 print(f"  scikit-learn HistGradientBoost  R2 {scores(y, pg, fold)[0]:.4f}  tau {scores(y, pg, fold)[1]:.4f}")
 for (fe, es), (r2, tau) in zl.items():
