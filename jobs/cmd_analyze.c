@@ -19,6 +19,7 @@
 #include "zl_predictions.h"
 #include "zl_provenance.h"
 #include "zl_report.h"
+#include "zl_rng.h"
 #include "zl_rows.h"
 
 #define MAX_FOLDS 100
@@ -312,8 +313,9 @@ static int load_zoo(MPI_Comm comm, zl_zoo *files, char (*sha)[65], int n_files,
   ZL_CALL(zl_comm_agree(comm, in->files ? 0 : ZL_ERR_RUNTIME));
   in->n_files = n_files;
   for (int f = 0; f < n_files; f++) {
-    len += (size_t)snprintf(in->path + len, len < sizeof in->path ? sizeof in->path - len : 0,
-                            "%s%s", f ? "," : "", zl_zoo_path(files[f]));
+    len += (size_t)snprintf(in->path + len, sizeof in->path - len, "%s%s", f ? "," : "",
+                            zl_zoo_path(files[f]));
+    if (len >= sizeof in->path) len = sizeof in->path - 1; /* truncated: keep what fits */
     in->rows_in_file += zl_zoo_n_rows(files[f]);
     snprintf(in->files[f].path, sizeof in->files[f].path, "%s", zl_zoo_path(files[f]));
     in->files[f].rows = zl_zoo_n_rows(files[f]);
@@ -377,12 +379,14 @@ static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o
 
 /* The feature matrix of spec for zoo z: the sets side by side. *owned tells whether to free it. */
 static int spec_matrix(MPI_Comm comm, const zoo_data *z, const feature_spec *sp, double **X, int *F,
-                       int *owned) {
+                       int *owned, uint64_t *columns) {
   int n_sets = 0, only = 0;
   *F = 0;
+  *columns = 0;
   for (int s = 0; s < ZL_N_FEATSETS; s++)
     if (sp->sets[s]) {
       *F += z->sets[s].F;
+      *columns = zl_hash64(*columns, z->sets[s].columns);
       n_sets++;
       only = s;
     }
@@ -516,10 +520,11 @@ static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_z
     const feature_spec *sp = &o->specs[si];
     double *X[64];
     int F[64], owned[64];
+    uint64_t cols[64];
     for (int z = 0; z < n_zoos; z++)
       X[z] = NULL, owned[z] = 0;
     for (int z = 0; !rc && z < n_zoos; z++)
-      rc = spec_matrix(comm, &zoos[z], sp, &X[z], &F[z], &owned[z]);
+      rc = spec_matrix(comm, &zoos[z], sp, &X[z], &F[z], &owned[z], &cols[z]);
     for (int e = 0; !rc && e < ZL_N_ESTIMATORS; e++) {
       if (!o->estimators[e]) continue;
       for (int z = 0; !rc && z < n_zoos; z++) {
@@ -529,7 +534,8 @@ static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_z
       }
       for (int a = 0; !rc && a < n_zoos; a++)
         for (int b = 0; !rc && b < n_zoos; b++) {
-          if (a == b || F[a] != F[b]) continue;
+          if (a == b || F[a] != F[b] || cols[a] != cols[b])
+            continue; /* columns must mean the same */
           zl_report_result *r = next_result(res);
           rc = run_transfer(comm, o, &zoos[a], X[a], &zoos[b], X[b], F[a], sp, (zl_estimator)e, r);
           if (!rc && rank == 0) print_summary(r);

@@ -57,8 +57,7 @@ static void model_free(model *m) {
 static int column_stats(MPI_Comm comm, const zl_rows *rows, const double *X, int F, double *mu,
                         double *sd) {
   double *acc = zl_calloc((size_t)F + 1, sizeof(double), "feature sums");
-  if (!acc) return ZL_ERR_RUNTIME;
-  int rc = 0;
+  int rc = zl_comm_agree(comm, acc ? 0 : ZL_ERR_RUNTIME);
   for (int pass = 0; !rc && pass < 2; pass++) {
     memset(acc, 0, sizeof(double) * ((size_t)F + 1));
     for (int64_t i = 0; i < rows->n; i++) {
@@ -137,6 +136,8 @@ static int model_build(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o,
  * validation error (the larger λ, then the first candidate, on a tie). */
 static int model_select(MPI_Comm comm, model *m, int K, int outer, int *cand, double *lambda) {
   double grid[N_LAMBDA], best = INFINITY;
+  *cand = 0;
+  *lambda = pow(10.0, -6.0 + 0.5 * (N_LAMBDA - 1)); /* the strongest, when every fit failed */
   for (int i = 0; i < N_LAMBDA; i++)
     grid[i] = pow(10.0, -6.0 + 0.5 * i);
   for (int c = 0; c < m->n; c++) {
@@ -153,7 +154,7 @@ static int model_select(MPI_Comm comm, model *m, int K, int outer, int *cand, do
         double t = 0;
         for (int v = 0; v < K; v++)
           t += m->inner[c][((size_t)outer * K + v) * N_LAMBDA + g];
-        if (t <= sse) {
+        if (t <= sse) { /* a NaN error (a failed fit) never compares true: that λ is skipped */
           sse = t;
           l = grid[g];
         }

@@ -8,7 +8,14 @@
 #include "zl_comm.h"
 #include "zl_pooled.h"
 #include "zl_progress.h"
+#include "zl_rng.h"
 #include "zl_spectral.h"
+
+static uint64_t hash_text(uint64_t h, const char *s) {
+  for (; *s; s++)
+    h = zl_hash64(h, (unsigned char)*s);
+  return zl_hash64(h, 0);
+}
 
 static const char *const set_names[ZL_N_FEATSETS] = {"wstats", "hparams", "flat", "spectral",
                                                      "pooled"};
@@ -175,6 +182,9 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
         }
       }
       *t_features += MPI_Wtime() - t1;
+      /* A feature kernel can fail on one rank's rows alone (LAPACK on its weights): agree before
+       * the next collective read. */
+      rc = zl_comm_agree(comm, rc);
       zl_progress_update(&prog, lo + cnt);
     }
   }
@@ -189,6 +199,7 @@ typedef struct {
   int n_labels; /* categorical: one column per label used; 0: numeric */
   int use_log;  /* numeric and scale-like: positive, spanning at least a decade */
   int keep;     /* not constant over the used rows, and not an identifier */
+  double fill;  /* numeric: the value of a missing entry */
 } hp_plan;
 
 /* Identifiers and bookkeeping columns of the released zoo, not hyperparameters to learn from. */
@@ -224,7 +235,7 @@ static int plan_hparam(const zl_zoo *files, int n_files, const zl_rows *rows, in
   if (p->n_labels) {
     ZL_CALL(read_hparam(files, n_files, rows, col, ZL_I32, codes));
     int *count = zl_calloc((size_t)p->n_labels, sizeof(int), "label counts");
-    if (!count) return ZL_ERR_RUNTIME;
+    ZL_CALL(zl_comm_agree(comm, count ? 0 : ZL_ERR_RUNTIME));
     for (int64_t i = 0; i < rows->n; i++)
       if (rows->fold[i] >= 0 && codes[i] >= 0 && codes[i] < p->n_labels) count[codes[i]]++;
     int m = MPI_Allreduce(MPI_IN_PLACE, count, p->n_labels, MPI_INT, MPI_SUM, comm);
@@ -247,6 +258,15 @@ static int plan_hparam(const zl_zoo *files, int n_files, const zl_rows *rows, in
   double lo = mm[0], hi = -mm[1];
   p->keep = isfinite(lo) && hi > lo && !is_bookkeeping(zl_zoo_hparam_name(zoo, h));
   p->use_log = lo > 0 && hi >= 10 * lo;
+  /* A missing value (NaN) takes the mean of the present ones, in the feature's own scale. */
+  double sc[2] = {0, 0};
+  for (int64_t i = 0; i < rows->n; i++)
+    if (rows->fold[i] >= 0 && isfinite(v[i])) {
+      sc[0] += p->use_log ? log10(v[i]) : v[i];
+      sc[1] += 1;
+    }
+  ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, sc, 2, MPI_DOUBLE, MPI_SUM, comm));
+  p->fill = sc[1] > 0 ? sc[0] / sc[1] : 0.0;
   return 0;
 }
 
@@ -263,11 +283,22 @@ static int hparam_set(const zl_zoo *files, int n_files, const zl_rows *rows, zl_
     v[h] = zl_malloc((size_t)n, sizeof(double), "hparam values");
     codes[h] = zl_malloc((size_t)n, sizeof(int32_t), "hparam codes");
     rc = zl_comm_agree(comm, (v[h] && codes[h]) ? 0 : ZL_ERR_RUNTIME);
-    if (!rc) rc = plan_hparam(files, n_files, rows, h, v[h], codes[h], &plan[h]);
+    if (!rc)
+      rc = zl_comm_agree(comm, plan_hparam(files, n_files, rows, h, v[h], codes[h], &plan[h]));
   }
   int F = 0;
-  for (int h = 0; !rc && h < H; h++)
-    if (plan[h].keep) F += plan[h].n_labels ? plan[h].n_labels : 1;
+  /* The columns' meaning: the kept hparams in order, their labels, and log or not. */
+  uint64_t cols = zl_hash64(0x5eedULL, ZL_FEAT_HPARAMS);
+  for (int h = 0; !rc && h < H; h++) {
+    if (!plan[h].keep) continue;
+    F += plan[h].n_labels ? plan[h].n_labels : 1;
+    cols = hash_text(zl_hash64(cols, (uint64_t)plan[h].use_log), zl_zoo_hparam_name(zoo, h));
+    int nl = 0;
+    const char *const *labels = zl_zoo_hparam_labels(zoo, h, &nl);
+    for (int l = 0; l < nl; l++)
+      cols = hash_text(cols, labels[l]);
+  }
+  out->columns = cols;
   if (!rc && F == 0)
     rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: no hyperparameter varies across the networks",
                 zl_zoo_path(zoo));
@@ -282,9 +313,8 @@ static int hparam_set(const zl_zoo *files, int n_files, const zl_rows *rows, zl_
       double *x = out->X + i * F + j;
       if (plan[h].n_labels) {
         if (codes[h][i] >= 0 && codes[h][i] < plan[h].n_labels) x[codes[h][i]] = 1.0;
-      } else if (isfinite(v[h][i])) {
-        /* A missing value (NaN) stays 0: after standardisation, a mild pull to the middle. */
-        x[0] = plan[h].use_log ? log10(v[h][i]) : v[h][i];
+      } else {
+        x[0] = !isfinite(v[h][i]) ? plan[h].fill : plan[h].use_log ? log10(v[h][i]) : v[h][i];
       }
     }
     j += plan[h].n_labels ? plan[h].n_labels : 1;
@@ -299,6 +329,18 @@ static int hparam_set(const zl_zoo *files, int n_files, const zl_rows *rows, zl_
   return rc;
 }
 
+
+/* Weight-based columns mean the same in two zoos when their layouts have the same tensor shapes
+ * (per tensor, in order); pooled columns always do. */
+static uint64_t layout_columns(zl_zoo zoo, zl_featset s) {
+  uint64_t h = zl_hash64(0x5eedULL, (uint64_t)s);
+  if (s == ZL_FEAT_POOLED) return h;
+  for (int t = 0; t < zl_zoo_n_tensors(zoo); t++)
+    h = hash_text(zl_hash64(h, (uint64_t)zl_zoo_tensor(zoo, t)->kind),
+                  zl_zoo_tensor(zoo, t)->shape);
+  return h;
+}
+
 int zl_features_compute(const zl_zoo *files, int n_files, zl_rows *rows, const int *want,
                         zl_spread spread, zl_featmat *out, int64_t *dropped, double *t_read,
                         double *t_features) {
@@ -308,9 +350,12 @@ int zl_features_compute(const zl_zoo *files, int n_files, zl_rows *rows, const i
   int64_t local_dropped = 0;
   int rc = weight_sets(files, n_files, rows, want, spread, out, &local_dropped, t_read, t_features);
   rc = zl_comm_agree(comm, rc);
-  if (!rc) ZL_MPI(MPI_Allreduce(&local_dropped, dropped, 1, MPI_INT64_T, MPI_SUM, comm));
+  if (!rc && MPI_Allreduce(&local_dropped, dropped, 1, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Allreduce(dropped rows) failed");
   /* After the weights, so rows dropped for non-finite weights do not shape the columns. */
   if (!rc && want[ZL_FEAT_HPARAMS]) rc = hparam_set(files, n_files, rows, &out[ZL_FEAT_HPARAMS]);
+  for (int s = 0; s < ZL_N_FEATSETS; s++)
+    if (s != ZL_FEAT_HPARAMS) out[s].columns = layout_columns(files[0], (zl_featset)s);
   if (rc)
     for (int s = 0; s < ZL_N_FEATSETS; s++)
       zl_featmat_free(&out[s]);

@@ -25,22 +25,23 @@ struct zl_predictions_s {
 int zl_predictions_create(MPI_Comm comm, const char *path, zl_predictions *out) {
   *out = NULL;
   struct zl_predictions_s *p = zl_calloc(1, sizeof *p, "predictions file");
-  int rc = p ? 0 : ZL_ERR_RUNTIME;
   hid_t fapl = H5I_INVALID_HID;
-  if (rc) goto done;
-  p->comm = comm;
-  p->file = H5I_INVALID_HID;
-  snprintf(p->path, sizeof p->path, "%s", path);
-  snprintf(p->part, sizeof p->part, "%s.part", path);
-  /* The MPI-IO driver lets every rank write its own rows of one file. */
-  ZL_H5(rc, done, fapl = H5Pcreate(H5P_FILE_ACCESS), "%s: H5Pcreate failed", p->part);
-  ZL_H5(rc, done, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "%s: H5Pset_fapl_mpio failed",
-        p->part);
-  ZL_H5(rc, done, p->file = H5Fcreate(p->part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
-        "%s: cannot create", p->part);
-done:
+  int rc = p ? 0 : ZL_ERR_RUNTIME;
+  if (!rc) {
+    p->comm = comm;
+    p->file = H5I_INVALID_HID;
+    snprintf(p->path, sizeof p->path, "%s", path);
+    snprintf(p->part, sizeof p->part, "%s.part", path);
+    /* The MPI-IO driver lets every rank write its own rows of one file. */
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0)
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot set up parallel HDF5 access", p->part);
+  }
+  /* Every rank must reach the collective H5Fcreate, or none. */
+  rc = zl_comm_agree(comm, rc);
+  if (!rc && (p->file = H5Fcreate(p->part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot create", p->part);
   if (fapl >= 0) H5Pclose(fapl);
-  /* H5Fcreate is collective: its outcome is the same everywhere; allocation is not. */
   rc = zl_comm_agree(comm, rc);
   if (rc) {
     zl_predictions_destroy(&p);
@@ -141,13 +142,16 @@ int zl_predictions_add(zl_predictions p, const char *group, int zoo_index, const
   }
   /* Metadata operations are collective and identical on every rank, so their results agree. */
   hsize_t hn = (hsize_t)n, ha = (hsize_t)at, ht = (hsize_t)total;
-  if (!rc) rc = append(p, g, "zoo", H5T_NATIVE_INT32, zoo, hn, ha, ht);
-  if (!rc) rc = append(p, g, "file", H5T_NATIVE_INT32, file, hn, ha, ht);
-  if (!rc) rc = append(p, g, "row", H5T_NATIVE_INT64, row, hn, ha, ht);
-  if (!rc) rc = append(p, g, "run_id", H5T_NATIVE_INT64, run, hn, ha, ht);
-  if (!rc) rc = append(p, g, "true", H5T_NATIVE_DOUBLE, yt, hn, ha, ht);
-  if (!rc) rc = append(p, g, "predicted", H5T_NATIVE_DOUBLE, yp, hn, ha, ht);
-  if (!rc) rc = append(p, g, "fold", H5T_NATIVE_INT32, fold, hn, ha, ht);
+  /* A write can fail on one rank alone: agree after each dataset, before the next collective. */
+  rc = zl_comm_agree(p->comm, rc);
+  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "zoo", H5T_NATIVE_INT32, zoo, hn, ha, ht));
+  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "file", H5T_NATIVE_INT32, file, hn, ha, ht));
+  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "row", H5T_NATIVE_INT64, row, hn, ha, ht));
+  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "run_id", H5T_NATIVE_INT64, run, hn, ha, ht));
+  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "true", H5T_NATIVE_DOUBLE, yt, hn, ha, ht));
+  if (!rc)
+    rc = zl_comm_agree(p->comm, append(p, g, "predicted", H5T_NATIVE_DOUBLE, yp, hn, ha, ht));
+  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "fold", H5T_NATIVE_INT32, fold, hn, ha, ht));
   if (g >= 0) H5Gclose(g);
   free(zoo);
   free(fold);

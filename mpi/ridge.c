@@ -27,6 +27,9 @@ struct zl_cvridge_s {
   double *stats; /* 3 × F2 replicated: columns F and F + 1 and the diagonal of a training Gram */
   double *xshift, yshift;
   int64_t *fold_rows;
+  /* Scratch of fit, sse and accumulate, allocated once at create: an allocation failing on one
+   * rank inside them would leave it out of their collectives. */
+  double *inv, *w, *gamma, *sums;
 };
 
 static int blacs_check(int info, const char *routine) {
@@ -94,7 +97,12 @@ int zl_cvridge_create(MPI_Comm comm, int n_features, int n_folds, zl_cvridge *ou
     cv->stats = zl_calloc(3 * (size_t)cv->F2, sizeof(double), "training statistics");
     cv->xshift = zl_calloc((size_t)cv->F, sizeof(double), "feature shift");
     cv->fold_rows = zl_calloc((size_t)cv->K, sizeof(int64_t), "fold sizes");
-    if (!cv->G || !cv->work || !cv->rhs || !cv->stats || !cv->xshift || !cv->fold_rows)
+    cv->inv = zl_calloc((size_t)cv->F, sizeof(double), "feature scales");
+    cv->w = zl_calloc((size_t)cv->F, sizeof(double), "ridge weights");
+    cv->gamma = zl_calloc((size_t)cv->F2, sizeof(double), "residual vector");
+    cv->sums = zl_calloc((size_t)cv->F2, sizeof(double), "feature sums");
+    if (!cv->G || !cv->work || !cv->rhs || !cv->stats || !cv->xshift || !cv->fold_rows ||
+        !cv->inv || !cv->w || !cv->gamma || !cv->sums)
       rc = ZL_ERR_RUNTIME;
   }
   rc = zl_comm_agree(comm, rc);
@@ -119,8 +127,8 @@ int64_t zl_cvridge_fold_rows(zl_cvridge cv, int k) {
 static int compute_shift(zl_cvridge cv, int64_t n, const double *X, const double *y,
                          const int *fold) {
   int F = cv->F;
-  double *s = zl_calloc((size_t)F + 2, sizeof(double), "feature sums");
-  if (!s) return ZL_ERR_RUNTIME;
+  double *s = cv->sums;
+  memset(s, 0, sizeof(double) * ((size_t)F + 2));
   for (int64_t i = 0; i < n; i++) {
     if (fold[i] < 0) continue;
     for (int j = 0; j < F; j++)
@@ -130,14 +138,12 @@ static int compute_shift(zl_cvridge cv, int64_t n, const double *X, const double
   }
   int rc = MPI_Allreduce(MPI_IN_PLACE, s, F + 2, MPI_DOUBLE, MPI_SUM, cv->comm);
   if (rc != MPI_SUCCESS) {
-    free(s);
     return zl_mpi_error(rc, "MPI_Allreduce(feature sums)", __FILE__, __LINE__);
   }
   double cnt = s[F + 1] > 0 ? s[F + 1] : 1.0;
   for (int j = 0; j < F; j++)
     cv->xshift[j] = s[j] / cnt;
   cv->yshift = s[F] / cnt;
-  free(s);
   return 0;
 }
 
@@ -258,13 +264,8 @@ static int fit(zl_cvridge cv, const int *in_train, double lambda, double *coef, 
   double n = sums[F];
   if (n < 1) return ZL_ERR(ZL_ERR_RUNTIME, "ridge: the training set is empty");
   double sy = last[F];
-  double *inv = zl_malloc((size_t)F, sizeof(double), "feature scales");
-  double *w = zl_calloc((size_t)F, sizeof(double), "ridge weights");
-  if (!inv || !w) {
-    free(inv);
-    free(w);
-    return ZL_ERR_RUNTIME;
-  }
+  double *inv = cv->inv, *w = cv->w;
+  memset(w, 0, sizeof(double) * (size_t)F);
   /* inv[j] = 1 / std of feature j over the training set; 0 for a constant feature, whose
    * standardised column is then zero and gets weight zero. */
   for (int j = 0; j < F; j++) {
@@ -295,8 +296,6 @@ static int fit(zl_cvridge cv, const int *in_train, double lambda, double *coef, 
   *not_pd = info > 0;
   rc = info > 0 ? 0 : blacs_check(info, "pdposv");
   if (rc || *not_pd) {
-    free(inv);
-    free(w);
     return rc;
   }
   for (int li = 0; li < cv->r_mloc; li++) {
@@ -305,8 +304,6 @@ static int fit(zl_cvridge cv, const int *in_train, double lambda, double *coef, 
   }
   int mrc = MPI_Allreduce(MPI_IN_PLACE, w, F, MPI_DOUBLE, MPI_SUM, cv->comm);
   if (mrc != MPI_SUCCESS) {
-    free(inv);
-    free(w);
     return zl_mpi_error(mrc, "MPI_Allreduce(ridge weights)", __FILE__, __LINE__);
   }
   /* Back to raw features: ŷ = ȳ + Σ β_j (x_j − c_j − μ_j) + c_y with β_j = w_j / std_j. */
@@ -317,8 +314,6 @@ static int fit(zl_cvridge cv, const int *in_train, double lambda, double *coef, 
     coef[1 + j] = beta;
   }
   coef[0] = b0;
-  free(inv);
-  free(w);
   return 0;
 }
 
@@ -345,10 +340,9 @@ static int fit_sse(zl_cvridge cv, const int *in_train, double lambda, int v, dou
 }
 
 int zl_cvridge_sse(zl_cvridge cv, int k, const double *coef, double *sse) {
-  const int F = cv->F, F2 = cv->F2;
+  const int F = cv->F;
   /* The residual of an augmented row a = [x − c, 1, y − c_y] is γ·a. */
-  double *gamma = zl_malloc((size_t)F2, sizeof(double), "residual vector");
-  if (!gamma) return ZL_ERR_RUNTIME;
+  double *gamma = cv->gamma;
   double g0 = cv->yshift - coef[0];
   for (int j = 0; j < F; j++) {
     gamma[j] = -coef[1 + j];
@@ -367,7 +361,6 @@ int zl_cvridge_sse(zl_cvridge cv, int k, const double *coef, double *sse) {
       s += gi == gj ? t : 2.0 * t;
     }
   }
-  free(gamma);
   ZL_MPI(MPI_Allreduce(&s, sse, 1, MPI_DOUBLE, MPI_SUM, cv->comm));
   return 0;
 }
@@ -391,9 +384,10 @@ int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n
     }
   }
   if (!rc) {
-    int best = 0;
-    for (int l = 1; l < n_grid; l++)
-      if (total[l] <= total[best]) best = l;
+    /* The last λ with the least finite error: a NaN or infinite error (a failed fit) never wins. */
+    int best = n_grid - 1;
+    for (int l = 0; l < n_grid; l++)
+      if (total[l] <= total[best] || !(total[best] < INFINITY)) best = l;
     *lambda = grid[best];
     if (sse_out) *sse_out = total[best];
   }
@@ -443,6 +437,10 @@ void zl_cvridge_destroy(zl_cvridge *cvp) {
   free(cv->stats);
   free(cv->xshift);
   free(cv->fold_rows);
+  free(cv->inv);
+  free(cv->w);
+  free(cv->gamma);
+  free(cv->sums);
   free(cv);
   *cvp = NULL;
 }

@@ -83,6 +83,13 @@ static int pick_rows(const zl_zoo *files, int n_files, const int64_t *base, cons
 static int select_on_root(const zl_zoo *files, int n_files, const int64_t *base, const int64_t *run,
                           const double *epoch, const double *acc, zl_checkpoints which, int n_folds,
                           uint64_t seed, selection *s) {
+  /* The last checkpoint of a run is the largest epoch: a NaN epoch has no place in that order. */
+  for (int64_t g = 0; g < base[n_files]; g++)
+    if (!isfinite(epoch[g])) {
+      int f = file_of(base, n_files, g);
+      return ZL_ERR(ZL_ERR_RUNTIME, "%s: /%s: row %lld is not finite (%g)", zl_zoo_path(files[f]),
+                    ZL_COL_EPOCH, (long long)(g - base[f]), epoch[g]);
+    }
   ZL_CALL(pick_rows(files, n_files, base, run, epoch, which, s));
   s->y = zl_malloc((size_t)s->n, sizeof(double), "targets");
   s->fold = zl_malloc((size_t)s->n, sizeof(int), "folds");

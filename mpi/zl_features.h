@@ -30,6 +30,7 @@ int zl_featset_parse(const char *name, zl_featset *s);
 typedef struct {
   int F;
   double *X;
+  uint64_t columns; /* what the columns mean (a hash): equal for two zoos whose columns match */
 } zl_featmat;
 
 void zl_featmat_free(zl_featmat *m);
