@@ -78,6 +78,8 @@ int zl_cli_double(const char *cmd, const char *opt, const char *arg, double *out
 int zl_cli_fail(MPI_Comm comm, int code) {
   if (code && zl_comm_rank(comm) == 0) {
     fprintf(stderr, "zoolens: %s\n", zl_error_message());
+    /* For bug reports: where in zoolens the error was raised. */
+    if (getenv("ZL_DEBUG")) fprintf(stderr, "zoolens: (raised at %s)\n", zl_error_where());
     fflush(stderr);
   }
   return code;

@@ -57,10 +57,6 @@ int zl_rff_apply(zl_rff r, const double *X, int64_t n, double *Z) {
   return 0;
 }
 
-int zl_rff_dim(zl_rff r) {
-  return r->D;
-}
-
 void zl_rff_destroy(zl_rff *rp) {
   if (!*rp) return;
   free((*rp)->Wt);

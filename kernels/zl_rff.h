@@ -18,8 +18,6 @@ int zl_rff_create(int F, int D, double h, const double *mu, const double *sd, ui
 /* Z (n × D, row-major) = the features of X (n × F, row-major); one DGEMM. Not collective. */
 int zl_rff_apply(zl_rff rff, const double *X, int64_t n, double *Z);
 
-int zl_rff_dim(zl_rff rff);
-
 void zl_rff_destroy(zl_rff *rff);
 
 #endif

@@ -20,10 +20,6 @@ static uint64_t hash_text(uint64_t h, const char *s) {
 static const char *const set_names[ZL_N_FEATSETS] = {"wstats", "hparams", "flat", "spectral",
                                                      "pooled"};
 
-const char *zl_featset_name(zl_featset s) {
-  return set_names[s];
-}
-
 int zl_featset_parse(const char *name, zl_featset *s) {
   for (int i = 0; i < ZL_N_FEATSETS; i++)
     if (!strcmp(name, set_names[i])) {

@@ -22,7 +22,6 @@ typedef enum {
   ZL_N_FEATSETS
 } zl_featset;
 
-const char *zl_featset_name(zl_featset s);
 /* 0, or ZL_ERR_USAGE when name is no feature set. Not collective. */
 int zl_featset_parse(const char *name, zl_featset *s);
 
