@@ -2,17 +2,8 @@
 zl_unit_test(test_spectral)
 zl_unit_test(test_pooled)
 
-# Spectral and pooled features against numpy: a C program prints fixed rows and their features,
-# the script recomputes them from the layout and weights alone (skips with 77 without numpy).
-add_executable(ref_features_print ref_features_print.c)
-target_link_libraries(ref_features_print PRIVATE zl_kernels)
-if(ZL_PYTHON)
-  add_test(NAME ref_features COMMAND ${ZL_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref_features.py
-                                     $<TARGET_FILE:ref_features_print>)
-  set_tests_properties(ref_features PROPERTIES TIMEOUT 120 LABELS unit SKIP_RETURN_CODE 77)
-else()
-  message(STATUS "ref_features not registered: no python3 found")
-endif()
+# Spectral and pooled features against numpy.
+zl_ref_test(ref_features)
 
 # The plots: test_plot writes plot_*.svg here and checks them; the fixture then checks them with
 # xmllint (libxml2-utils) and renders them with rsvg-convert (librsvg2-bin), each skipping with 77
