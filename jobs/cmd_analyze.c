@@ -175,10 +175,9 @@ static void gathered_free(gathered *g) {
 }
 
 static int gather_pairs(MPI_Comm comm, const zl_rows *rows, const double *yhat, gathered *g) {
-  int rank = zl_comm_rank(comm), size = zl_comm_size(comm), used = 0;
+  /* Used rows per rank fit an int: zl_rows_select checks the whole selection does. */
+  int rank = zl_comm_rank(comm), size = zl_comm_size(comm), used = (int)zl_rows_used(rows);
   memset(g, 0, sizeof *g);
-  for (int64_t i = 0; i < rows->n; i++)
-    used += rows->fold[i] >= 0;
   double *ly = zl_malloc((size_t)used, sizeof(double), "held-out targets");
   double *lp = zl_malloc((size_t)used, sizeof(double), "held-out predictions");
   int *lf = zl_malloc((size_t)used, sizeof(int), "held-out folds");

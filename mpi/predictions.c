@@ -102,9 +102,7 @@ done:
 
 int zl_predictions_add(zl_predictions p, const char *group, int zoo_index, const zl_rows *rows,
                        const double *yhat) {
-  int64_t n = 0;
-  for (int64_t i = 0; i < rows->n; i++)
-    n += rows->fold[i] >= 0;
+  int64_t n = zl_rows_used(rows);
   int32_t *zoo = zl_malloc((size_t)n, sizeof(int32_t), "prediction zoo index");
   int32_t *fold = zl_malloc((size_t)n, sizeof(int32_t), "prediction folds");
   int32_t *file = zl_malloc((size_t)n, sizeof(int32_t), "prediction files");

@@ -210,6 +210,13 @@ int zl_rows_select(const zl_zoo *files, int n_files, zl_checkpoints which, int n
   return rc;
 }
 
+int64_t zl_rows_used(const zl_rows *rows) {
+  int64_t n = 0;
+  for (int64_t i = 0; i < rows->n; i++)
+    n += rows->fold[i] >= 0;
+  return n;
+}
+
 void zl_rows_file_range(const zl_rows *rows, int f, int64_t *lo, int64_t *hi) {
   int64_t i = 0;
   while (i < rows->n && rows->file[i] < f)

@@ -34,6 +34,9 @@ typedef struct {
 int zl_rows_select(const zl_zoo *files, int n_files, zl_checkpoints which, int n_folds,
                    uint64_t seed, zl_rows *rows);
 
+/* This rank's rows still in the analysis (fold >= 0). Not collective. */
+int64_t zl_rows_used(const zl_rows *rows);
+
 /* [*lo, *hi): this rank's rows in file f. Not collective. */
 void zl_rows_file_range(const zl_rows *rows, int f, int64_t *lo, int64_t *hi);
 
