@@ -175,15 +175,13 @@ static size_t select_kth(float *a, size_t lo, size_t hi, size_t bound, size_t k)
   return bound;
 }
 
-/* numpy's _lerp (numpy >= 1.22), so float64 results agree bit for bit: interpolating from the
- * nearer end keeps both ends exact. */
-static double lerp(double a, double b, double t) {
+/* Interpolating from the nearer end keeps both ends exact. */
+double zl_quantile_lerp(double a, double b, double t) {
   double d = b - a;
   return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
 }
 
-/* The order statistic that quantile q interpolates from: floor((n-1) q), numpy's lower index. */
-static size_t lower_index(size_t n, double q) {
+size_t zl_quantile_index(size_t n, double q) {
   const size_t k = (size_t)((double)(n - 1) * q);
   return k < n - 1 ? k : n - 1;
 }
@@ -195,14 +193,14 @@ static void multiselect(float *a, size_t n, size_t lo, size_t hi, size_t bound, 
                         int j0, int j1, double *out) {
   while (j0 < j1) {
     const int jm = j0 + (j1 - j0) / 2;
-    const size_t k = lower_index(n, q[jm]);
+    const size_t k = zl_quantile_index(n, q[jm]);
     const size_t end = select_kth(a, lo, hi, bound, k);
     /* Every quantile sharing this k is answered now; the successor is found only if one needs it.
      */
     int ja = jm, jb = jm + 1;
-    while (ja > j0 && lower_index(n, q[ja - 1]) == k)
+    while (ja > j0 && zl_quantile_index(n, q[ja - 1]) == k)
       ja--;
-    while (jb < j1 && lower_index(n, q[jb]) == k)
+    while (jb < j1 && zl_quantile_index(n, q[jb]) == k)
       jb++;
     const double v = a[k];
     double next = v;
@@ -213,7 +211,7 @@ static void multiselect(float *a, size_t n, size_t lo, size_t hi, size_t bound, 
         next = min_of(a + k + 1, end - (k + 1));
         have_next = 1;
       }
-      out[j] = t > 0 ? lerp(v, next, t) : v;
+      out[j] = t > 0 ? zl_quantile_lerp(v, next, t) : v;
     }
     /* The ones below k on a[lo..k), whose upper neighbour a[k] is now in place; then the ones above
      * on a[k+1..hi). */

@@ -21,6 +21,13 @@ typedef enum {
  * stays in bounds. Not collective. */
 void zl_quantiles(const float *x, size_t n, const double *q, int nq, float *scratch, double *out);
 
+/* numpy's rule for quantile q of n > 0 sorted values v: with k = zl_quantile_index(n, q) (the
+ * lower order statistic, floor((n − 1) q) in double) and t = (n − 1) q − k, the quantile is
+ * zl_quantile_lerp(v[k], v[k + 1], t) when t > 0, else v[k] (numpy's _lerp, numpy >= 1.22, so
+ * float64 results agree bit for bit). Not collective. */
+size_t zl_quantile_index(size_t n, double q);
+double zl_quantile_lerp(double a, double b, double t);
+
 /* W-stats of one network row: for tensor t (offset[t], size[t] into row), writes
  * out[7t + 0..4] = percentiles 0,25,50,75,100, out[7t+5] = spread, out[7t+6] = mean.
  * scratch holds max(size) floats; every size > 0 and the row finite. Mean and spread are
