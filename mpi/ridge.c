@@ -21,15 +21,18 @@ struct zl_cvridge_s {
   int nprow, npcol, myrow, mycol;
   int desc_g[9], desc_r[9];
   int g_mloc, g_nloc, r_mloc;
-  double *G;     /* K local blocks of g_mloc × g_nloc, column-major: per-fold A_kᵀA_k (upper) */
-  double *work;  /* one local block: the system being solved */
-  double *rhs;   /* r_mloc: the right-hand side / solution */
-  double *stats; /* 3 × F2 replicated: columns F and F + 1 and the diagonal of a training Gram */
+  double *G;      /* K local blocks of g_mloc × g_nloc, column-major: per-fold A_kᵀA_k (upper) */
+  double *work;   /* one local block: the system being solved */
+  double *system; /* one local block: the prepared training set's standardised system, no λ */
+  double *rhs;    /* r_mloc: the right-hand side / solution */
+  double *rhs0;   /* r_mloc: the prepared right-hand side */
+  double *stats;  /* 3 × F2 replicated: columns F and F + 1 and the diagonal of a training Gram */
   double *xshift, yshift;
   int64_t *fold_rows;
   /* Scratch of fit, sse and accumulate, allocated once at create: an allocation failing on one
    * rank inside them would leave it out of their collectives. */
   double *inv, *w, *gamma, *sums;
+  int *row_g; /* g_mloc: global row of each local row of a Gram block */
 };
 
 static int blacs_check(int info, const char *routine) {
@@ -93,7 +96,9 @@ int zl_cvridge_create(MPI_Comm comm, int n_features, int n_folds, zl_cvridge *ou
   if (!rc) {
     cv->G = zl_calloc((size_t)cv->K * gl, sizeof(double), "per-fold Gram matrices");
     cv->work = zl_calloc(gl, sizeof(double), "ridge system");
+    cv->system = zl_calloc(gl, sizeof(double), "ridge system");
     cv->rhs = zl_calloc((size_t)cv->g_mloc + 1, sizeof(double), "ridge right-hand side");
+    cv->rhs0 = zl_calloc((size_t)cv->g_mloc + 1, sizeof(double), "ridge right-hand side");
     cv->stats = zl_calloc(3 * (size_t)cv->F2, sizeof(double), "training statistics");
     cv->xshift = zl_calloc((size_t)cv->F, sizeof(double), "feature shift");
     cv->fold_rows = zl_calloc((size_t)cv->K, sizeof(int64_t), "fold sizes");
@@ -101,8 +106,11 @@ int zl_cvridge_create(MPI_Comm comm, int n_features, int n_folds, zl_cvridge *ou
     cv->w = zl_calloc((size_t)cv->F, sizeof(double), "ridge weights");
     cv->gamma = zl_calloc((size_t)cv->F2, sizeof(double), "residual vector");
     cv->sums = zl_calloc((size_t)cv->F2, sizeof(double), "feature sums");
-    if (!cv->G || !cv->work || !cv->rhs || !cv->stats || !cv->xshift || !cv->fold_rows ||
-        !cv->inv || !cv->w || !cv->gamma || !cv->sums)
+    cv->row_g = zl_calloc((size_t)cv->g_mloc + 1, sizeof(int), "row indices");
+    for (int li = 0; cv->row_g && li < cv->g_mloc; li++)
+      cv->row_g[li] = l2g(li, ZL_NB, cv->myrow, cv->nprow);
+    if (!cv->G || !cv->work || !cv->system || !cv->rhs || !cv->rhs0 || !cv->stats || !cv->xshift ||
+        !cv->fold_rows || !cv->inv || !cv->w || !cv->gamma || !cv->sums || !cv->row_g)
       rc = ZL_ERR_RUNTIME;
   }
   rc = zl_comm_agree(comm, rc);
@@ -255,17 +263,17 @@ static int training_gram(zl_cvridge cv, const int *in_train) {
   return 0;
 }
 
-/* zl_cvridge_fit, but a system that is not positive definite (rounding can make a rank-deficient
- * Gram indefinite at a tiny λ) sets *not_pd and is no error: inner CV then skips that λ. */
-static int fit(zl_cvridge cv, const int *in_train, double lambda, double *coef, int *not_pd) {
+/* Sets up the standardised system of the training set in_train (system, rhs0, inv), which solve
+ * then solves at any λ: a λ path costs one Gram sum and one standardisation, and a factorisation
+ * per λ. Collective. */
+static int prepare(zl_cvridge cv, const int *in_train) {
   ZL_CALL(training_gram(cv, in_train));
-  const int F = cv->F, F2 = cv->F2, one = 1;
+  const int F = cv->F, F2 = cv->F2;
   const double *sums = cv->stats, *last = cv->stats + F2, *diag = cv->stats + 2 * F2;
   double n = sums[F];
   if (n < 1) return ZL_ERR(ZL_ERR_RUNTIME, "ridge: the training set is empty");
   double sy = last[F];
-  double *inv = cv->inv, *w = cv->w;
-  memset(w, 0, sizeof(double) * (size_t)F);
+  double *inv = cv->inv;
   /* inv[j] = 1 / std of feature j over the training set; 0 for a constant feature, whose
    * standardised column is then zero and gets weight zero. */
   for (int j = 0; j < F; j++) {
@@ -279,15 +287,38 @@ static int fit(zl_cvridge cv, const int *in_train, double lambda, double *coef, 
     int gj = l2g(lj, ZL_NB, cv->mycol, cv->npcol);
     for (int li = 0; li < cv->g_mloc; li++) {
       int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
-      double *m = &cv->work[li + (size_t)lj * cv->g_mloc];
-      if (gi >= F || gj >= F || gi > gj) continue;
-      *m = (*m - sums[gi] * sums[gj] / n) * inv[gi] * inv[gj] / n + (gi == gj ? lambda : 0.0);
+      size_t at = li + (size_t)lj * cv->g_mloc;
+      double m = cv->work[at];
+      if (gi < F && gj < F && gi <= gj) m = (m - sums[gi] * sums[gj] / n) * inv[gi] * inv[gj] / n;
+      cv->system[at] = m;
     }
   }
   for (int li = 0; li < cv->r_mloc; li++) {
     int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
-    cv->rhs[li] = gi < F ? (last[gi] - sums[gi] * sy / n) * inv[gi] / n : 0.0;
+    cv->rhs0[li] = gi < F ? (last[gi] - sums[gi] * sy / n) * inv[gi] / n : 0.0;
   }
+  return 0;
+}
+
+/* The fit of the prepared training set at lambda. A system that is not positive definite (rounding
+ * can make a rank-deficient Gram indefinite at a tiny λ) sets *not_pd and is no error: inner CV
+ * then skips that λ. Collective. */
+static int solve(zl_cvridge cv, double lambda, double *coef, int *not_pd) {
+  const int F = cv->F, F2 = cv->F2, one = 1;
+  const double *sums = cv->stats, *last = cv->stats + F2;
+  double n = sums[F], sy = last[F];
+  double *inv = cv->inv, *w = cv->w;
+  memcpy(cv->work, cv->system, sizeof(double) * (size_t)cv->g_mloc * (size_t)cv->g_nloc);
+  memcpy(cv->rhs, cv->rhs0, sizeof(double) * (size_t)cv->r_mloc);
+  /* λ on the diagonal entries this rank holds: global j is local (j mod block-cycle) when its row
+   * and column blocks both land here. */
+  for (int j = 0; j < F; j++) {
+    int b = j / ZL_NB;
+    if (b % cv->nprow != cv->myrow || b % cv->npcol != cv->mycol) continue;
+    int li = (b / cv->nprow) * ZL_NB + j % ZL_NB, lj = (b / cv->npcol) * ZL_NB + j % ZL_NB;
+    cv->work[li + (size_t)lj * cv->g_mloc] += lambda;
+  }
+  memset(w, 0, sizeof(double) * (size_t)F);
   int info = 0, rc = 0;
   /* The system is the leading F × F block: PDPOTRF needs it aligned to a block boundary. */
   pdposv_("U", &F, &one, cv->work, &one, &one, cv->desc_g, cv->rhs, &one, &one, cv->desc_r, &info,
@@ -319,19 +350,19 @@ static int fit(zl_cvridge cv, const int *in_train, double lambda, double *coef, 
 
 int zl_cvridge_fit(zl_cvridge cv, const int *in_train, double lambda, double *coef) {
   int not_pd = 0;
-  ZL_CALL(fit(cv, in_train, lambda, coef, &not_pd));
+  ZL_CALL(prepare(cv, in_train));
+  ZL_CALL(solve(cv, lambda, coef, &not_pd));
   if (not_pd)
     return ZL_ERR(ZL_ERR_RUNTIME, "ridge: the system is not positive definite at lambda %g",
                   lambda);
   return 0;
 }
 
-/* The validation SSE on fold v of the fit at lambda on in_train; +inf when the system is not
- * positive definite. */
-static int fit_sse(zl_cvridge cv, const int *in_train, double lambda, int v, double *coef,
-                   double *sse) {
+/* The validation SSE on fold v of the prepared training set's fit at lambda; +inf when the system
+ * is not positive definite. */
+static int solve_sse(zl_cvridge cv, double lambda, int v, double *coef, double *sse) {
   int not_pd = 0;
-  ZL_CALL(fit(cv, in_train, lambda, coef, &not_pd));
+  ZL_CALL(solve(cv, lambda, coef, &not_pd));
   if (not_pd) {
     *sse = INFINITY;
     return 0;
@@ -351,15 +382,17 @@ int zl_cvridge_sse(zl_cvridge cv, int k, const double *coef, double *sse) {
   gamma[F] = g0;
   gamma[F + 1] = 1.0;
   const double *g = cv->G + (size_t)k * cv->g_mloc * cv->g_nloc;
+  /* γᵀGγ from the upper triangle: local rows ascend in global index, so each column's entries
+   * with gi <= gj are a prefix of it. */
   double s = 0.0;
   for (int lj = 0; lj < cv->g_nloc; lj++) {
-    int gj = l2g(lj, ZL_NB, cv->mycol, cv->npcol);
-    for (int li = 0; li < cv->g_mloc; li++) {
-      int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
-      if (gi > gj) continue;
-      double t = g[li + (size_t)lj * cv->g_mloc] * gamma[gi] * gamma[gj];
-      s += gi == gj ? t : 2.0 * t;
-    }
+    int gj = l2g(lj, ZL_NB, cv->mycol, cv->npcol), li = 0;
+    const double *col = g + (size_t)lj * cv->g_mloc;
+    double c = 0.0;
+    for (; li < cv->g_mloc && cv->row_g[li] < gj; li++)
+      c += col[li] * gamma[cv->row_g[li]];
+    s += 2.0 * c * gamma[gj];
+    if (li < cv->g_mloc && cv->row_g[li] == gj) s += col[li] * gamma[gj] * gamma[gj];
   }
   ZL_MPI(MPI_Allreduce(&s, sse, 1, MPI_DOUBLE, MPI_SUM, cv->comm));
   return 0;
@@ -377,9 +410,10 @@ int zl_cvridge_select_lambda(zl_cvridge cv, int outer, const double *grid, int n
     if (v == outer || cv->fold_rows[v] == 0) continue;
     for (int k = 0; k < K; k++)
       in_train[k] = k != v && k != outer;
+    rc = prepare(cv, in_train);
     for (int l = 0; !rc && l < n_grid; l++) {
       double sse = 0.0;
-      rc = fit_sse(cv, in_train, grid[l], v, coef, &sse);
+      rc = solve_sse(cv, grid[l], v, coef, &sse);
       total[l] += sse;
     }
   }
@@ -410,11 +444,12 @@ int zl_cvridge_inner_sse(zl_cvridge cv, const double *grid, int n_grid, double *
     for (int v = k + 1; !rc && v < K; v++) {
       for (int j = 0; j < K; j++)
         in_train[j] = j != k && j != v;
+      rc = prepare(cv, in_train);
       for (int l = 0; !rc && l < n_grid; l++) {
         int not_pd = 0;
         double *at_v = &sse[((size_t)k * K + v) * n_grid + l];
         double *at_k = &sse[((size_t)v * K + k) * n_grid + l];
-        rc = fit(cv, in_train, grid[l], coef, &not_pd);
+        rc = solve(cv, grid[l], coef, &not_pd);
         if (not_pd) *at_v = *at_k = INFINITY;
         if (!rc && !not_pd && cv->fold_rows[v]) rc = zl_cvridge_sse(cv, v, coef, at_v);
         if (!rc && !not_pd && cv->fold_rows[k]) rc = zl_cvridge_sse(cv, k, coef, at_k);
@@ -433,7 +468,9 @@ void zl_cvridge_destroy(zl_cvridge *cvp) {
   if (cv->handle >= 0) Cfree_blacs_system_handle(cv->handle);
   free(cv->G);
   free(cv->work);
+  free(cv->system);
   free(cv->rhs);
+  free(cv->rhs0);
   free(cv->stats);
   free(cv->xshift);
   free(cv->fold_rows);
@@ -441,6 +478,7 @@ void zl_cvridge_destroy(zl_cvridge *cvp) {
   free(cv->w);
   free(cv->gamma);
   free(cv->sums);
+  free(cv->row_g);
   free(cv);
   *cvp = NULL;
 }

@@ -1,5 +1,7 @@
 /* Distributed grouped-CV ridge (PDSYRK + PDPOSV) against a serial LAPACK solve of the same
- * standardised normal equations, at any rank count (ctest runs 1, 2 and 4). */
+ * standardised normal equations, at any rank count (ctest runs 1, 2 and 4). Argument: the number
+ * of features (default 9, one ScaLAPACK block; ctest also runs 150, three blocks cycled over the
+ * grid). */
 #include <lapacke.h>
 #include <math.h>
 #include <mpi.h>
@@ -11,7 +13,8 @@
 #include "zl_ridge.h"
 #include "zl_test.h"
 
-enum { N = 613, F = 9, K = 5 };
+enum { N = 613, K = 5 };
+static int F = 9;
 
 /* A fixed data set that every rank generates whole, so rank 0 can solve it serially. */
 static double lcg(uint64_t *s) {
@@ -36,7 +39,9 @@ static void make_data(double *X, double *y, int *fold) {
 /* Serial reference: standardise the training rows, solve (ZᵀZ/n + λI) w = Zᵀ(y − ȳ)/n. */
 static void reference_fit(const double *X, const double *y, const int *fold, const int *in_train,
                           double lambda, double *coef) {
-  double mu[F] = {0}, sd[F] = {0}, ybar = 0, n = 0;
+  double *mu = calloc((size_t)F, sizeof(double)), *sd = calloc((size_t)F, sizeof(double));
+  double *A = calloc((size_t)F * F, sizeof(double)), *b = calloc((size_t)F, sizeof(double));
+  double *z = calloc((size_t)F, sizeof(double)), ybar = 0, n = 0;
   for (int i = 0; i < N; i++)
     if (in_train[fold[i]]) {
       n++;
@@ -53,10 +58,8 @@ static void reference_fit(const double *X, const double *y, const int *fold, con
         sd[j] += (X[i * F + j] - mu[j]) * (X[i * F + j] - mu[j]);
   for (int j = 0; j < F; j++)
     sd[j] = sqrt(sd[j] / n);
-  double A[F * F] = {0}, b[F] = {0};
   for (int i = 0; i < N; i++) {
     if (!in_train[fold[i]]) continue;
-    double z[F];
     for (int j = 0; j < F; j++)
       z[j] = sd[j] > 0 ? (X[i * F + j] - mu[j]) / sd[j] : 0.0;
     for (int a = 0; a < F; a++) {
@@ -74,6 +77,11 @@ static void reference_fit(const double *X, const double *y, const int *fold, con
     coef[1 + j] = sd[j] > 0 ? b[j] / sd[j] : 0.0;
     coef[0] -= coef[1 + j] * mu[j];
   }
+  free(mu);
+  free(sd);
+  free(A);
+  free(b);
+  free(z);
 }
 
 static double reference_sse(const double *X, const double *y, const int *fold, int k,
@@ -92,6 +100,7 @@ static double reference_sse(const double *X, const double *y, const int *fold, i
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   zl_comm_init();
+  if (argc > 1) F = atoi(argv[1]);
   int rank = zl_comm_rank(MPI_COMM_WORLD), size = zl_comm_size(MPI_COMM_WORLD);
   double *X = malloc(sizeof(double) * N * F), *y = malloc(sizeof(double) * N);
   int *fold = malloc(sizeof(int) * N);
@@ -114,7 +123,8 @@ int main(int argc, char **argv) {
     for (int k = 0; k < K; k++)
       in_train[k] = k != outer;
     for (int l = 0; l < 4; l++) {
-      double coef[F + 1], ref[F + 1], sse = 0;
+      double *coef = malloc(sizeof(double) * (F + 1)), *ref = malloc(sizeof(double) * (F + 1));
+      double sse = 0;
       ZL_CHECK(zl_cvridge_fit(cv, in_train, lambdas[l], coef) == 0);
       reference_fit(X, y, fold, in_train, lambdas[l], ref);
       double num = 0, den = 0;
@@ -125,6 +135,8 @@ int main(int argc, char **argv) {
       ZL_CHECK(sqrt(num / den) <= 1e-10);
       ZL_CHECK(zl_cvridge_sse(cv, outer, coef, &sse) == 0);
       ZL_CHECK_CLOSE(sse, reference_sse(X, y, fold, outer, ref), 1e-9);
+      free(coef);
+      free(ref);
     }
     /* Inner CV: the chosen lambda is the serial argmin of the summed validation errors. */
     double grid[] = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0}, lambda = 0, best = INFINITY,
@@ -136,11 +148,12 @@ int main(int argc, char **argv) {
       for (int v = 0; v < K; v++) {
         if (v == outer) continue;
         int tr[K];
-        double ref[F + 1];
+        double *ref = malloc(sizeof(double) * (F + 1));
         for (int k = 0; k < K; k++)
           tr[k] = k != v && k != outer;
         reference_fit(X, y, fold, tr, grid[l], ref);
         tot += reference_sse(X, y, fold, v, ref);
+        free(ref);
       }
       if (tot <= best) {
         best = tot;
