@@ -51,7 +51,7 @@ static const zl_opt options[] = {
     {"seed", 1, "S", "seed of the fold assignment and the random features (default 0)"},
     {"checkpoints", 1, "WHICH", "final: last checkpoint of each run (default); all: every row"},
     {"spread", 1, "NAME", "W-stats spread: std (population, the paper; default) or variance"},
-    {"rff-features", 1, "D", "random Fourier features of the rff estimator (default 512)"},
+    {"rff-features", 1, "D", "random Fourier features of the rff estimator (default 1024)"},
 };
 
 static int parse_features(analyze_opts *o, const char *arg) {
@@ -550,10 +550,10 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   analyze_opts o = {.out = NULL,
                     .folds = 5,
                     .seed = 0,
-                    .rff_features = 512,
+                    .rff_features = 1024,
                     .checkpoints = ZL_CHECKPOINTS_FINAL,
                     .spread = ZL_SPREAD_STD};
-  int first = 0;
+  int first = 0, blas_threads = zl_blas_threads();
   int rc = parse_features(&o, "wstats,hparams,spectral,pooled");
   if (!rc) rc = parse_estimators(&o, "ridge,rff");
   if (!rc)
@@ -604,6 +604,7 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
     zl_report rep = {.seed = (uint64_t)o.seed,
                      .ranks = zl_comm_size(comm),
                      .grid = {grid[0], grid[1]},
+                     .blas_threads = blas_threads,
                      .checkpoints = o.checkpoints == ZL_CHECKPOINTS_FINAL ? "final" : "all",
                      .started = started,
                      .seconds_checksum = t.checksum,

@@ -23,8 +23,9 @@ function(zl_est_analyze name)
   set_tests_properties(estimators_analyze_${name} PROPERTIES FIXTURES_SETUP est_reports
                        FIXTURES_REQUIRED est_zoos)
 endfunction()
-zl_est_analyze(nonlinear ${ZL_EST_DIR}/nonlinear.h5 --features wstats --out ${ZL_EST_DIR}/nonlinear)
-zl_est_analyze(noise ${ZL_EST_DIR}/noise.h5 --out ${ZL_EST_DIR}/noise)
+zl_est_analyze(nonlinear ${ZL_EST_DIR}/nonlinear.h5 --features wstats --rff-features 256 --out
+               ${ZL_EST_DIR}/nonlinear)
+zl_est_analyze(noise ${ZL_EST_DIR}/noise.h5 --rff-features 128 --out ${ZL_EST_DIR}/noise)
 zl_est_analyze(transfer ${ZL_EST_DIR}/alpha.h5 ${ZL_EST_DIR}/beta.h5 --features wstats
                --estimator ridge --out ${ZL_EST_DIR}/transfer)
 
