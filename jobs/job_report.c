@@ -93,18 +93,18 @@ static json_t *report_json(const zl_report *r) {
     json_decref(results);
     return NULL;
   }
-  return json_pack("{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:f, s:s, s:o, s:o, s:{s:o, s:o, "
-                   "s:o, s:o, s:o}}, "
-                   "s:{s:s, s:s, s:s, s:s}, s:o, s:o}",
-                   "schema", ZL_REPORT_SCHEMA, "zoolens_version", v.zoolens, "git_commit",
-                   v.git_commit, "seed", (json_int_t)r->seed, "checkpoints", r->checkpoints, "run",
-                   "ranks", r->ranks, "grid", r->grid[0], r->grid[1], "rank_tolerance",
-                   ZL_RANK_TOLERANCE, "started", r->started, "peak_rss_mib", num(r->peak_rss_mib),
-                   "slurm", slurm_json(), "seconds", "checksum", num(r->seconds_checksum), "read",
-                   num(r->seconds_read), "features", num(r->seconds_features), "solve",
-                   num(r->seconds_solve), "total", num(r->seconds_total), "versions", "mpi", v.mpi,
-                   "hdf5", v.hdf5, "scalapack", v.scalapack, "blas", v.blas, "inputs", inputs,
-                   "results", results);
+  return json_pack(
+      "{s:s, s:s, s:s, s:I, s:s, s:{s:i, s:[i,i], s:i, s:f, s:s, s:o, s:o, s:{s:o, s:o, "
+      "s:o, s:o, s:o}}, "
+      "s:{s:s, s:s, s:s, s:s}, s:o, s:o}",
+      "schema", ZL_REPORT_SCHEMA, "zoolens_version", v.zoolens, "git_commit", v.git_commit, "seed",
+      (json_int_t)r->seed, "checkpoints", r->checkpoints, "run", "ranks", r->ranks, "grid",
+      r->grid[0], r->grid[1], "blas_threads", r->blas_threads, "rank_tolerance", ZL_RANK_TOLERANCE,
+      "started", r->started, "peak_rss_mib", num(r->peak_rss_mib), "slurm", slurm_json(), "seconds",
+      "checksum", num(r->seconds_checksum), "read", num(r->seconds_read), "features",
+      num(r->seconds_features), "solve", num(r->seconds_solve), "total", num(r->seconds_total),
+      "versions", "mpi", v.mpi, "hdf5", v.hdf5, "scalapack", v.scalapack, "blas", v.blas, "inputs",
+      inputs, "results", results);
 }
 
 /* Renames tmp to path, or removes tmp and records why. */

@@ -1,12 +1,22 @@
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zl_jobs.h"
 
-/* OpenBLAS reports its build (version and kernel) through this call; no header declares it. */
+/* OpenBLAS reports its build (version and kernel) and sets its threads through these calls; no
+ * header declares them. */
 extern char *openblas_get_config(void);
+extern void openblas_set_num_threads(int n);
+extern int openblas_get_num_threads(void);
+
+int zl_blas_threads(void) {
+  const char *env = getenv("OPENBLAS_NUM_THREADS");
+  if (!env || !*env) openblas_set_num_threads(1);
+  return openblas_get_num_threads();
+}
 
 void zl_versions_get(zl_versions *v) {
   memset(v, 0, sizeof *v);

@@ -20,6 +20,12 @@ typedef struct {
 } zl_versions;
 void zl_versions_get(zl_versions *v);
 
+/* BLAS threads per rank for analyze: OPENBLAS_NUM_THREADS when set (a hybrid job's choice, as the
+ * SLURM scripts make it from --cpus-per-task), else one, since the ranks already fill the cores and
+ * threads on top only oversubscribe them (2 ranks × 2 threads on 2 cores ran 40% slower). Returns
+ * the number in use. Not collective. */
+int zl_blas_threads(void);
+
 /* Prints them, one per line, for --version. */
 void zl_print_versions(void);
 

@@ -46,6 +46,7 @@ typedef struct {
 typedef struct {
   uint64_t seed;
   int ranks, grid[2];
+  int blas_threads; /* per rank */
   const char *checkpoints;
   const char *started; /* ISO 8601 UTC */
   double seconds_checksum, seconds_read, seconds_features, seconds_solve, seconds_total;
