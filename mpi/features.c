@@ -325,7 +325,6 @@ static int hparam_set(const zl_zoo *files, int n_files, const zl_rows *rows, zl_
   return rc;
 }
 
-
 /* Weight-based columns mean the same in two zoos when their layouts have the same tensor shapes
  * (per tensor, in order); pooled columns always do. */
 static uint64_t layout_columns(zl_zoo zoo, zl_featset s) {
