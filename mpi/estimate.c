@@ -105,6 +105,18 @@ static int map_rows(const model *m, int c, const double *X, int64_t i0, int64_t 
   return 0;
 }
 
+/* Candidate c's rows, as zl_cvridge_accumulate_rows asks for them. */
+typedef struct {
+  const model *m;
+  int c;
+  const double *X;
+} mapped_source;
+
+static int mapped_rows(void *ctx, int64_t i0, int64_t n, double *out) {
+  const mapped_source *s = ctx;
+  return map_rows(s->m, s->c, s->X, i0, n, out);
+}
+
 /* rff's input map: quantile knots over the used rows of all ranks, then the mean and std of the
  * mapped features, which the random features standardise by. */
 static int input_map(MPI_Comm comm, const zl_rows *rows, const double *X, int F, model *m,
@@ -130,7 +142,7 @@ static int model_build(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o,
   memset(m, 0, sizeof *m);
   m->F = F;
   m->n = e == ZL_EST_RFF ? MAX_CAND : 1;
-  double *mu = NULL, *sd = NULL, *Z = NULL;
+  double *mu = NULL, *sd = NULL;
   int rc = 0;
   if (e == ZL_EST_RFF) {
     mu = zl_malloc((size_t)F, sizeof(double), "feature means");
@@ -145,16 +157,15 @@ static int model_build(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o,
       rc = zl_rff_create(F, m->D[c], bandwidth_mult[c] * sqrt((double)F), mu, sd, o->seed,
                          (uint64_t)c + 1, &m->map[c]);
     }
-    if (!rc && m->map[c]) {
-      Z = zl_malloc((size_t)rows->n * (size_t)m->D[c], sizeof(double), "random features");
-      if (!Z) rc = ZL_ERR_RUNTIME;
-      if (!rc) rc = map_rows(m, c, X, 0, rows->n, Z);
-    }
     rc = zl_comm_agree(comm, rc);
     if (!rc) rc = zl_cvridge_create(comm, m->D[c], o->folds, &m->cv[c]);
-    if (!rc) rc = zl_cvridge_accumulate(m->cv[c], rows->n, Z ? Z : X, rows->y, rows->fold);
-    free(Z);
-    Z = NULL;
+    mapped_source src = {m, c, X};
+    /* rff's mapped rows are made a block at a time: n × D of them would not fit at 10⁷ networks. */
+    if (!rc && m->map[c])
+      rc = zl_cvridge_accumulate_rows(m->cv[c], rows->n, mapped_rows, &src, rows->y, rows->fold,
+                                      MAP_BLOCK);
+    else if (!rc)
+      rc = zl_cvridge_accumulate(m->cv[c], rows->n, X, rows->y, rows->fold);
   }
   for (int k = 0; !rc && k < o->folds; k++)
     if (zl_cvridge_fold_rows(m->cv[0], k) == 0)

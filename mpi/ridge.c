@@ -132,22 +132,25 @@ int64_t zl_cvridge_fold_rows(zl_cvridge cv, int k) {
 }
 
 /* The global mean of the used rows becomes the shift c of the augmented rows. */
-static int compute_shift(zl_cvridge cv, int64_t n, const double *X, const double *y,
-                         const int *fold) {
-  int F = cv->F;
+/* Global mean of the used rows, in blocks from src. */
+static int compute_shift(zl_cvridge cv, int64_t n, zl_row_source src, void *ctx, const double *y,
+                         const int *fold, int64_t block, int n_blocks, double *rows) {
+  int F = cv->F, rc = 0;
   double *s = cv->sums;
   memset(s, 0, sizeof(double) * ((size_t)F + 2));
-  for (int64_t i = 0; i < n; i++) {
-    if (fold[i] < 0) continue;
-    for (int j = 0; j < F; j++)
-      s[j] += X[i * F + j];
-    s[F] += y[i];
-    s[F + 1] += 1.0;
+  for (int b = 0; b < n_blocks; b++) {
+    int64_t i0 = (int64_t)b * block, nb = i0 < n ? (n - i0 < block ? n - i0 : block) : 0;
+    if (!rc && nb > 0) rc = src(ctx, i0, nb, rows);
+    for (int64_t i = 0; !rc && i < nb; i++) {
+      if (fold[i0 + i] < 0) continue;
+      for (int j = 0; j < F; j++)
+        s[j] += rows[i * F + j];
+      s[F] += y[i0 + i];
+      s[F + 1] += 1.0;
+    }
   }
-  int rc = MPI_Allreduce(MPI_IN_PLACE, s, F + 2, MPI_DOUBLE, MPI_SUM, cv->comm);
-  if (rc != MPI_SUCCESS) {
-    return zl_mpi_error(rc, "MPI_Allreduce(feature sums)", __FILE__, __LINE__);
-  }
+  ZL_CALL(zl_comm_agree(cv->comm, rc));
+  ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, s, F + 2, MPI_DOUBLE, MPI_SUM, cv->comm));
   double cnt = s[F + 1] > 0 ? s[F + 1] : 1.0;
   for (int j = 0; j < F; j++)
     cv->xshift[j] = s[j] / cnt;
@@ -155,13 +158,14 @@ static int compute_shift(zl_cvridge cv, int64_t n, const double *X, const double
   return 0;
 }
 
-/* Forms G_k for fold k: this rank's rows of the fold, zero-padded to the largest count on any rank
- * (zero rows add nothing to AᵀA), form the rank's block of a (size · mb) × F2 matrix on the
- * size × 1 grid; PDGEMR2D moves it onto the 2-D grid and PDSYRK forms the Gram there. */
+/* Adds a block of rows' share to G_k for fold k: this rank's rows of the fold in the block,
+ * zero-padded to the largest count on any rank (zero rows add nothing to AᵀA), form the rank's
+ * block of a (size · mb) × F2 matrix on the size × 1 grid; PDGEMR2D moves it onto the 2-D grid and
+ * PDSYRK adds its Gram there (G starts at zero). */
 static int fold_gram(zl_cvridge cv, int k, int64_t n, const double *X, const double *y,
                      const int *fold, int mb) {
   const int F = cv->F, F2 = cv->F2, nb = ZL_NB, zero = 0, one = 1;
-  const double d_one = 1.0, d_zero = 0.0;
+  const double d_one = 1.0;
   int M = cv->size * mb, info = 0, rc = 0;
   double *a1 = zl_calloc((size_t)mb * (size_t)F2, sizeof(double), "fold rows");
   int m2 = numroc_(&M, &nb, &cv->myrow, &zero, &cv->nprow);
@@ -192,7 +196,7 @@ static int fold_gram(zl_cvridge cv, int k, int64_t n, const double *X, const dou
     if (!rc) {
       pdgemr2d_(&M, &F2, a1, &one, &one, desc1, a2, &one, &one, desc2, &cv->ctxt_col);
       double *g = cv->G + (size_t)k * cv->g_mloc * cv->g_nloc;
-      pdsyrk_("U", "T", &F2, &M, &d_one, a2, &one, &one, desc2, &d_zero, g, &one, &one, cv->desc_g,
+      pdsyrk_("U", "T", &F2, &M, &d_one, a2, &one, &one, desc2, &d_one, g, &one, &one, cv->desc_g,
               1, 1);
     }
   }
@@ -201,38 +205,73 @@ static int fold_gram(zl_cvridge cv, int k, int64_t n, const double *X, const dou
   return rc;
 }
 
+typedef struct {
+  const double *X;
+  int F;
+} matrix;
+
+static int copy_rows(void *ctx, int64_t i0, int64_t n, double *out) {
+  const matrix *m = ctx;
+  memcpy(out, m->X + i0 * m->F, sizeof(double) * (size_t)(n * m->F));
+  return 0;
+}
+
 int zl_cvridge_accumulate(zl_cvridge cv, int64_t n, const double *X, const double *y,
                           const int *fold) {
-  int K = cv->K;
+  matrix m = {X, cv->F};
+  return zl_cvridge_accumulate_rows(cv, n, copy_rows, &m, y, fold, n > 0 ? n : 1);
+}
+
+int zl_cvridge_accumulate_rows(zl_cvridge cv, int64_t n, zl_row_source src, void *ctx,
+                               const double *y, const int *fold, int64_t block) {
+  const int K = cv->K;
   int64_t *cnt = zl_calloc((size_t)K, sizeof(int64_t), "fold counts");
-  int rc = cnt ? 0 : ZL_ERR_RUNTIME;
+  int64_t *mx = zl_calloc((size_t)K, sizeof(int64_t), "fold counts");
+  int64_t nbl = block > 0 ? (n + block - 1) / block : 0, max_blocks = 0;
+  double *rows = zl_malloc((size_t)(block < n ? block : (n > 0 ? n : 1)), sizeof(double) * cv->F,
+                           "block of rows");
+  int rc = (cnt && mx && rows) ? 0 : ZL_ERR_RUNTIME;
+  if (!rc && block < 1) rc = ZL_ERR(ZL_ERR_RUNTIME, "ridge: block of %lld rows", (long long)block);
   for (int64_t i = 0; !rc && i < n; i++)
     if (fold[i] >= K)
       rc = ZL_ERR(ZL_ERR_RUNTIME, "row %lld: fold %d out of range", (long long)i, fold[i]);
     else if (fold[i] >= 0)
       cnt[fold[i]]++;
   rc = zl_comm_agree(cv->comm, rc);
-  if (!rc) rc = compute_shift(cv, n, X, y, fold);
-  int64_t *mx = zl_calloc((size_t)K, sizeof(int64_t), "fold counts");
-  if (!rc && !mx) rc = ZL_ERR_RUNTIME;
-  rc = zl_comm_agree(cv->comm, rc);
   if (!rc) {
-    int m1 = MPI_Allreduce(cnt, mx, K, MPI_INT64_T, MPI_MAX, cv->comm);
-    int m2 = MPI_Allreduce(cnt, cv->fold_rows, K, MPI_INT64_T, MPI_SUM, cv->comm);
+    int m1 = MPI_Allreduce(cnt, cv->fold_rows, K, MPI_INT64_T, MPI_SUM, cv->comm);
+    int m2 = MPI_Allreduce(&nbl, &max_blocks, 1, MPI_INT64_T, MPI_MAX, cv->comm);
     if (m1 != MPI_SUCCESS || m2 != MPI_SUCCESS)
       rc = zl_mpi_error(m1 != MPI_SUCCESS ? m1 : m2, "MPI_Allreduce(fold counts)", __FILE__,
                         __LINE__);
   }
-  for (int k = 0; !rc && k < K; k++) {
-    if (mx[k] > INT32_MAX / cv->size) {
-      rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d: %lld rows per rank exceed ScaLAPACK's 32-bit indices",
-                  k, (long long)mx[k]);
-      break;
+  if (!rc && max_blocks > INT32_MAX)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "ridge: %lld blocks of rows", (long long)max_blocks);
+  if (!rc) rc = compute_shift(cv, n, src, ctx, y, fold, block, (int)max_blocks, rows);
+  /* Every rank walks the same number of blocks (some empty), so the collectives pair up. */
+  for (int64_t b = 0; !rc && b < max_blocks; b++) {
+    int64_t i0 = b * block, nb = i0 < n ? (n - i0 < block ? n - i0 : block) : 0;
+    memset(cnt, 0, sizeof(int64_t) * (size_t)K);
+    for (int64_t i = 0; i < nb; i++)
+      if (fold[i0 + i] >= 0) cnt[fold[i0 + i]]++;
+    rc = nb > 0 ? src(ctx, i0, nb, rows) : 0;
+    rc = zl_comm_agree(cv->comm, rc);
+    if (!rc) {
+      int m = MPI_Allreduce(cnt, mx, K, MPI_INT64_T, MPI_MAX, cv->comm);
+      if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Allreduce(fold counts)", __FILE__, __LINE__);
     }
-    if (mx[k] > 0) rc = fold_gram(cv, k, n, X, y, fold, (int)mx[k]);
+    for (int k = 0; !rc && k < K; k++) {
+      if (mx[k] > INT32_MAX / cv->size) {
+        rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d: %lld rows per rank exceed ScaLAPACK's 32-bit indices",
+                    k, (long long)mx[k]);
+        break;
+      }
+      if (mx[k] > 0) rc = fold_gram(cv, k, nb, rows, y + i0, fold + i0, (int)mx[k]);
+    }
   }
   free(cnt);
   free(mx);
+  free(rows);
   return rc;
 }
 

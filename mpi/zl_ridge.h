@@ -24,6 +24,17 @@ int zl_cvridge_create(MPI_Comm comm, int n_features, int n_folds, zl_cvridge *cv
 int zl_cvridge_accumulate(zl_cvridge cv, int64_t n, const double *X, const double *y,
                           const int *fold);
 
+/* Writes rows [i0, i0 + n) of this rank's feature matrix (row-major, n × n_features) to out;
+ * non-zero (error recorded) on failure. Not collective. */
+typedef int (*zl_row_source)(void *ctx, int64_t i0, int64_t n, double *out);
+
+/* zl_cvridge_accumulate with the rows asked of src in blocks of at most `block` rows, twice (the
+ * shift, then the Grams): the caller never holds more than a block of them, so rff's mapped
+ * features cost block × D per rank, not n × D. Results depend on the block size in the last bits
+ * only. Call once. Collective. */
+int zl_cvridge_accumulate_rows(zl_cvridge cv, int64_t n, zl_row_source src, void *ctx,
+                               const double *y, const int *fold, int64_t block);
+
 /* Rows used in fold k (after accumulate). Not collective. */
 int64_t zl_cvridge_fold_rows(zl_cvridge cv, int k);
 

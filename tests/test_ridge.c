@@ -1,7 +1,8 @@
 /* Distributed grouped-CV ridge (PDSYRK + PDPOSV) against a serial LAPACK solve of the same
  * standardised normal equations, at any rank count (ctest runs 1, 2 and 4). Argument: the number
  * of features (default 9, one ScaLAPACK block; ctest also runs 150, three blocks cycled over the
- * grid). */
+ * grid) and, optionally, the rows per block to accumulate them in (zl_cvridge_accumulate_rows;
+ * default: all at once). */
 #include <lapacke.h>
 #include <math.h>
 #include <mpi.h>
@@ -97,10 +98,24 @@ static double reference_sse(const double *X, const double *y, const int *fold, i
   return s;
 }
 
+/* A row source over this rank's rows that counts how often it is asked. */
+typedef struct {
+  const double *X;
+  int64_t calls;
+} source;
+
+static int rows_of(void *ctx, int64_t i0, int64_t n, double *out) {
+  source *s = ctx;
+  s->calls++;
+  memcpy(out, s->X + i0 * F, sizeof(double) * (size_t)(n * F));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   zl_comm_init();
   if (argc > 1) F = atoi(argv[1]);
+  int64_t block = argc > 2 ? atoll(argv[2]) : 0;
   int rank = zl_comm_rank(MPI_COMM_WORLD), size = zl_comm_size(MPI_COMM_WORLD);
   double *X = malloc(sizeof(double) * N * F), *y = malloc(sizeof(double) * N);
   int *fold = malloc(sizeof(int) * N);
@@ -111,7 +126,13 @@ int main(int argc, char **argv) {
 
   zl_cvridge cv = NULL;
   ZL_CHECK(zl_cvridge_create(MPI_COMM_WORLD, F, K, &cv) == 0);
-  ZL_CHECK(zl_cvridge_accumulate(cv, hi - lo, X + lo * F, y + lo, fold + lo) == 0);
+  if (block > 0) {
+    source src = {X + lo * F, 0};
+    ZL_CHECK(zl_cvridge_accumulate_rows(cv, hi - lo, rows_of, &src, y + lo, fold + lo, block) == 0);
+    ZL_CHECK(src.calls == 2 * ((hi - lo + block - 1) / block));
+  } else {
+    ZL_CHECK(zl_cvridge_accumulate(cv, hi - lo, X + lo * F, y + lo, fold + lo) == 0);
+  }
   int64_t total = 0;
   for (int k = 0; k < K; k++)
     total += zl_cvridge_fold_rows(cv, k);
