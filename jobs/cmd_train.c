@@ -17,6 +17,7 @@
 #include "zl_jobs.h"
 #include "zl_netlayout.h"
 #include "zl_progress.h"
+#include "zl_provenance.h"
 #include "zl_train.h"
 #include "zl_zoo.h"
 
@@ -77,6 +78,7 @@ typedef struct {
   long long runs, seed, first_run, batch_size, train_limit, test_limit, stop_after;
   int checkpoints[MAX_CHECKPOINTS], n_checkpoints;
   char checkpoint_list[MAX_CHECKPOINTS * 8]; /* canonical "0,1,2", as stored in the file */
+  char data_sha256[65]; /* of the images and labels trained on; empty until loaded */
 } train_opts;
 
 /* Stores ascending epochs and their canonical text. */
@@ -179,6 +181,8 @@ static int record_options(zl_zoo zoo, const train_opts *o) {
   recorded_values(o, values);
   for (int i = 0; i < N_RECORDED; i++)
     ZL_CALL(zl_zoo_set_attr_double(zoo, recorded[i][1], values[i]));
+  ZL_CALL(zl_zoo_set_attr_string(zoo, "data", o->data));
+  ZL_CALL(zl_zoo_set_attr_string(zoo, "data_sha256", o->data_sha256));
   return zl_zoo_set_attr_string(zoo, "checkpoints", o->checkpoint_list);
 }
 
@@ -216,6 +220,18 @@ static int check_options(zl_zoo zoo, const char *file, const train_opts *o, int6
   int rc =
       strcmp(list, o->checkpoint_list) ? differs(file, "checkpoints", list, o->checkpoint_list) : 0;
   free(list);
+  /* Resuming on other data (an edited or re-downloaded set) would mix two zoos in one file; the
+   * path may move, so only the content counts. */
+  if (!rc && o->data_sha256[0]) {
+    list = NULL;
+    rc = zl_zoo_get_attr_string(zoo, "data_sha256", &list);
+    if (!rc && strcmp(list, o->data_sha256))
+      rc = ZL_ERR(ZL_ERR_RUNTIME,
+                  "%s: was made from other data than %s (the SHA-256 of its images and labels "
+                  "differs): rerun with the same data, or choose another --out",
+                  file, o->data);
+    free(list);
+  }
   /* The same options on other data (another image size) would give other rows. */
   if (!rc && n_params && zl_zoo_n_params(zoo) != n_params)
     rc = ZL_ERR(ZL_ERR_RUNTIME,
@@ -506,15 +522,22 @@ static int train_rounds(zl_zoo zoo, const train_opts *o, const categorical cat[N
   return rc;
 }
 
-/* Loads the data set (every rank its own copy), cut to the limits. Collective. */
-static int load_data(MPI_Comm comm, const train_opts *o, zl_dataset *train, zl_dataset *test) {
+/* Loads the data set (every rank its own copy), cut to the limits, and sets o->data_sha256 to the
+ * SHA-256 of the pixels and labels used (decoded, so a gzip and a plain copy agree). Collective. */
+static int load_data(MPI_Comm comm, train_opts *o, zl_dataset *train, zl_dataset *test) {
   int rc = zl_comm_agree(comm, zl_dataset_load_dir(o->data, train, test));
   if (!rc && o->train_limit && train->n > (size_t)o->train_limit) train->n = (size_t)o->train_limit;
   if (!rc && o->test_limit && test->n > (size_t)o->test_limit) test->n = (size_t)o->test_limit;
+  if (!rc) {
+    const void *data[4] = {train->x, train->y, test->x, test->y};
+    const size_t size[4] = {train->n * train->h * train->w * sizeof(float), train->n,
+                            test->n * test->h * test->w * sizeof(float), test->n};
+    rc = zl_comm_agree(comm, zl_sha256_buffers(data, size, 4, o->data, o->data_sha256));
+  }
   return rc;
 }
 
-static int train(MPI_Comm comm, const train_opts *o) {
+static int train(MPI_Comm comm, train_opts *o) {
   const int root = zl_comm_rank(comm) == 0;
   const double t0 = MPI_Wtime();
   char part[4200];

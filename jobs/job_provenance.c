@@ -11,6 +11,17 @@
 /* Large sequential reads: hashing runs at page-cache or disk speed, not syscall speed. */
 #define HASH_CHUNK (4 << 20)
 
+/* Ends a digest: the lower-case hex of ctx's SHA-256 into hex; what names the input in errors. */
+static int finish(EVP_MD_CTX *ctx, char hex[65], const char *what) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx, md, &len) != 1)
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: SHA-256 final failed (OpenSSL)", what);
+  for (unsigned i = 0; i < len && i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  return 0;
+}
+
 static int sha256_file(const char *path, char hex[65]) {
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -25,15 +36,24 @@ static int sha256_file(const char *path, char hex[65]) {
     if (EVP_DigestUpdate(ctx, buf, got) != 1)
       rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: SHA-256 update failed (OpenSSL)", path);
   if (!rc && ferror(f)) rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: read error during the checksum", path);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!rc && EVP_DigestFinal_ex(ctx, md, &len) != 1)
-    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: SHA-256 final failed (OpenSSL)", path);
-  for (unsigned i = 0; !rc && i < len && i < 32; i++)
-    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  if (!rc) rc = finish(ctx, hex, path);
   EVP_MD_CTX_free(ctx);
   free(buf);
   fclose(f);
+  return rc;
+}
+
+int zl_sha256_buffers(const void *const *data, const size_t *size, int n, const char *what,
+                      char hex[65]) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  int rc = (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1)
+               ? 0
+               : ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot start SHA-256 (OpenSSL)", what);
+  for (int i = 0; !rc && i < n; i++)
+    if (EVP_DigestUpdate(ctx, data[i], size[i]) != 1)
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: SHA-256 update failed (OpenSSL)", what);
+  if (!rc) rc = finish(ctx, hex, what);
+  EVP_MD_CTX_free(ctx);
   return rc;
 }
 
