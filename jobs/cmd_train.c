@@ -16,6 +16,7 @@
 #include "zl_dataset.h"
 #include "zl_jobs.h"
 #include "zl_netlayout.h"
+#include "zl_nodedata.h"
 #include "zl_progress.h"
 #include "zl_provenance.h"
 #include "zl_train.h"
@@ -522,10 +523,11 @@ static int train_rounds(zl_zoo zoo, const train_opts *o, const categorical cat[N
   return rc;
 }
 
-/* Loads the data set (every rank its own copy), cut to the limits, and sets o->data_sha256 to the
+/* Loads the data set (one copy per node), cut to the limits, and sets o->data_sha256 to the
  * SHA-256 of the pixels and labels used (decoded, so a gzip and a plain copy agree). Collective. */
-static int load_data(MPI_Comm comm, train_opts *o, zl_dataset *train, zl_dataset *test) {
-  int rc = zl_comm_agree(comm, zl_dataset_load_dir(o->data, train, test));
+static int load_data(MPI_Comm comm, train_opts *o, zl_dataset *train, zl_dataset *test,
+                     zl_nodedata *nd) {
+  int rc = zl_nodedata_load(comm, o->data, train, test, nd);
   if (!rc && o->train_limit && train->n > (size_t)o->train_limit) train->n = (size_t)o->train_limit;
   if (!rc && o->test_limit && test->n > (size_t)o->test_limit) test->n = (size_t)o->test_limit;
   if (!rc) {
@@ -555,7 +557,8 @@ static int train(MPI_Comm comm, train_opts *o) {
   train_summary s = {0, 0, 0};
   categorical cat[N_CAT];
   categorical_labels(cat);
-  int rc = load_data(comm, o, &tr, &te);
+  zl_nodedata nd = NULL;
+  int rc = load_data(comm, o, &tr, &te, &nd);
   /* Same data and options everywhere: the layout fails alike on every rank. */
   if (!rc) rc = zl_network_layout(o->arch, tr.h, tr.w, tensors, ZL_MAX_TENSORS, &n_tensors, &P);
   if (rc) goto cleanup;
@@ -582,9 +585,8 @@ static int train(MPI_Comm comm, train_opts *o) {
 cleanup:
   zl_zoo_destroy(&zoo);
   free(todo);
-  zl_dataset_free(&te);
-  zl_dataset_free(&tr);
-  return rc;
+  int frc = zl_nodedata_free(&nd);
+  return rc ? rc : frc;
 }
 
 int zl_cmd_train(int argc, char **argv, MPI_Comm comm) {

@@ -83,3 +83,11 @@ zl_script_test(trainjob_mnist 2 ${ZL_TRAINJOB_DIR} trainjob_data
                ${CMAKE_CURRENT_SOURCE_DIR}/train_mnist.sh ${ZL_SHARED_DIR}/data/mnist
                $<TARGET_FILE:zoolens> $<TARGET_FILE:check_train_zoo> ${ZL_PYTHON}
                ${CMAKE_CURRENT_SOURCE_DIR}/ref_forward.py ${launch2})
+
+# The data set shared per node (MPI-3 shared memory) equals a private read, at 1, 2 and 4 ranks.
+zl_mpi_program(test_nodedata)
+foreach(np 1 2 4)
+  zl_mpi_test(test_nodedata_np${np} ${np} COMMAND $<TARGET_FILE:test_nodedata>
+              ${ZL_TRAINJOB_DIR}/data)
+  set_tests_properties(test_nodedata_np${np} PROPERTIES FIXTURES_REQUIRED trainjob_data)
+endforeach()
