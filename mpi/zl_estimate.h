@@ -1,5 +1,7 @@
 /* The estimators of analyze on one feature matrix: ridge on the features, or ridge on random
- * Fourier features of them (kernel ridge at linear cost). Both choose their hyperparameters (λ,
+ * Fourier features of them (kernel ridge at linear cost), after mapping each feature through its
+ * exact percentiles over the training zoo (zl_knots, zl_qmap) so that outliers do not flatten the
+ * kernel. Both choose their hyperparameters (λ,
  * and for rff the bandwidth) by inner cross-validation on the training folds only, from the
  * per-fold statistics of zl_cvridge. */
 #ifndef ZL_ESTIMATE_H
