@@ -19,7 +19,8 @@ static const double bandwidth_mult[] = {0.25, 0.5, 1.0, 2.0, 4.0};
 #define MAX_CAND 5
 /* Quantile knots of rff's input map: percentiles (21 or 1001 moved R² by < 0.01 on two zoos). */
 #define N_KNOTS 101
-/* Rows mapped at once when predicting through random features: bounds the extra memory. */
+/* Rows mapped through random features at once, for the Grams and for predictions: bounds the
+ * extra memory. */
 #define MAP_BLOCK 4096
 
 static const char *const names[ZL_N_ESTIMATORS] = {"ridge", "rff"};

@@ -10,6 +10,9 @@
 /* Block size of the 2-D block-cyclic layout: large enough for PBLAS to run at DGEMM speed, small
  * enough to spread a Gram of a few hundred features over the grid. */
 #define ZL_NB 64
+/* Rows per block when the caller passes a whole matrix: bounds the copies of its rows (the block
+ * and, per fold, its two distributions) to a few MiB whatever the zoo size. */
+#define ACC_BLOCK 4096
 
 struct zl_cvridge_s {
   MPI_Comm comm;
@@ -131,15 +134,21 @@ int64_t zl_cvridge_fold_rows(zl_cvridge cv, int k) {
   return cv->fold_rows[k];
 }
 
-/* The global mean of the used rows becomes the shift c of the augmented rows. */
-/* Global mean of the used rows, in blocks from src. */
+/* The global mean of the used rows, read in blocks from src, becomes the shift c of the augmented
+ * rows. */
+/* Rows in block b of this rank's n rows (0 past its end: other ranks may hold more blocks). */
+static int64_t rows_in_block(int64_t n, int64_t b, int64_t block) {
+  int64_t i0 = b * block;
+  return i0 >= n ? 0 : n - i0 < block ? n - i0 : block;
+}
+
 static int compute_shift(zl_cvridge cv, int64_t n, zl_row_source src, void *ctx, const double *y,
                          const int *fold, int64_t block, int n_blocks, double *rows) {
   int F = cv->F, rc = 0;
   double *s = cv->sums;
   memset(s, 0, sizeof(double) * ((size_t)F + 2));
   for (int b = 0; b < n_blocks; b++) {
-    int64_t i0 = (int64_t)b * block, nb = i0 < n ? (n - i0 < block ? n - i0 : block) : 0;
+    int64_t i0 = (int64_t)b * block, nb = rows_in_block(n, b, block);
     if (!rc && nb > 0) rc = src(ctx, i0, nb, rows);
     for (int64_t i = 0; !rc && i < nb; i++) {
       if (fold[i0 + i] < 0) continue;
@@ -219,7 +228,7 @@ static int copy_rows(void *ctx, int64_t i0, int64_t n, double *out) {
 int zl_cvridge_accumulate(zl_cvridge cv, int64_t n, const double *X, const double *y,
                           const int *fold) {
   matrix m = {X, cv->F};
-  return zl_cvridge_accumulate_rows(cv, n, copy_rows, &m, y, fold, n > 0 ? n : 1);
+  return zl_cvridge_accumulate_rows(cv, n, copy_rows, &m, y, fold, ACC_BLOCK);
 }
 
 int zl_cvridge_accumulate_rows(zl_cvridge cv, int64_t n, zl_row_source src, void *ctx,
@@ -250,7 +259,7 @@ int zl_cvridge_accumulate_rows(zl_cvridge cv, int64_t n, zl_row_source src, void
   if (!rc) rc = compute_shift(cv, n, src, ctx, y, fold, block, (int)max_blocks, rows);
   /* Every rank walks the same number of blocks (some empty), so the collectives pair up. */
   for (int64_t b = 0; !rc && b < max_blocks; b++) {
-    int64_t i0 = b * block, nb = i0 < n ? (n - i0 < block ? n - i0 : block) : 0;
+    int64_t i0 = b * block, nb = rows_in_block(n, b, block);
     memset(cnt, 0, sizeof(int64_t) * (size_t)K);
     for (int64_t i = 0; i < nb; i++)
       if (fold[i0 + i] >= 0) cnt[fold[i0 + i]]++;
@@ -325,7 +334,7 @@ static int prepare(zl_cvridge cv, const int *in_train) {
   for (int lj = 0; lj < cv->g_nloc; lj++) {
     int gj = l2g(lj, ZL_NB, cv->mycol, cv->npcol);
     for (int li = 0; li < cv->g_mloc; li++) {
-      int gi = l2g(li, ZL_NB, cv->myrow, cv->nprow);
+      int gi = cv->row_g[li];
       size_t at = li + (size_t)lj * cv->g_mloc;
       double m = cv->work[at];
       if (gi < F && gj < F && gi <= gj) m = (m - sums[gi] * sums[gj] / n) * inv[gi] * inv[gj] / n;

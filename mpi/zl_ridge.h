@@ -1,7 +1,8 @@
 /* Grouped cross-validated ridge regression on a 2-D BLACS grid (design §3, steps 3–4).
  *
- * One pass over the data: for every fold k the augmented rows a = [x - c, 1, y - c_y] of that fold
- * are redistributed block-cyclically (PDGEMR2D) and ScaLAPACK forms G_k = A_kᵀA_k (PDSYRK). G_k
+ * Two passes over the data, a block of rows at a time: the first finds the shift c, the second
+ * redistributes the augmented rows a = [x - c, 1, y - c_y] of each fold block-cyclically
+ * (PDGEMR2D) and ScaLAPACK adds them to G_k = A_kᵀA_k (PDSYRK). G_k
  * holds the fold's count, sums, XᵀX, Xᵀy and yᵀy, so any training set is a sum of folds, and its
  * standardised ridge system (ZᵀZ/n + λI) w = Zᵀ(y - ȳ)/n follows by a rank-one correction and is
  * solved with PDPOSV. The shift c is the global mean of the rows, so that correction does not

@@ -7,7 +7,7 @@
 
 #include "zl_comm.h"
 #include "zl_nodedata.h"
-#include "zl_test.h"
+#include "zl_test_mpi.h"
 
 static int same(const zl_dataset *a, const zl_dataset *b) {
   return a->n == b->n && a->h == b->h && a->w == b->w &&
@@ -18,7 +18,6 @@ static int same(const zl_dataset *a, const zl_dataset *b) {
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   zl_comm_init();
-  int rank = zl_comm_rank(MPI_COMM_WORLD);
   zl_dataset tr, te, ptr, pte;
   zl_nodedata nd = NULL;
   ZL_CHECK(argc == 2);
@@ -42,10 +41,5 @@ int main(int argc, char **argv) {
            "%s/train-images-idx3-ubyte: not found (nor train-images-idx3-ubyte.gz)", missing);
   ZL_CHECK(!strcmp(zl_error_message(), want));
 
-  int failed = zl_test_failed, any = 0;
-  MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  int rc = 0;
-  if (rank == 0) rc = zl_test_finish();
-  MPI_Finalize();
-  return any ? 1 : rc;
+  return zl_test_finish_mpi();
 }

@@ -12,7 +12,7 @@
 
 #include "zl_comm.h"
 #include "zl_ridge.h"
-#include "zl_test.h"
+#include "zl_test_mpi.h"
 
 enum { N = 613, K = 5 };
 static int F = 9;
@@ -186,13 +186,8 @@ int main(int argc, char **argv) {
   }
   zl_cvridge_destroy(&cv);
   ZL_CHECK(cv == NULL);
-  int failed = zl_test_failed, any = 0;
-  MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  int rc = 0;
-  if (rank == 0) rc = zl_test_finish();
   free(X);
   free(y);
   free(fold);
-  MPI_Finalize();
-  return any ? 1 : rc;
+  return zl_test_finish_mpi();
 }

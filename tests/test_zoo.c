@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "zl_comm.h"
-#include "zl_test.h"
+#include "zl_test_mpi.h"
 #include "zl_zoo.h"
 
 /* 37 rows of 50 000 parameters: 20-row chunks, so rows cross chunk boundaries. */
@@ -250,10 +250,5 @@ int main(int argc, char **argv) {
   ZL_CHECK(zl_zoo_create(MPI_COMM_WORLD, "gap.h5", &spec, &zoo) == 1);
   ZL_CHECK(!strcmp(zl_error_message(), "gap.h5: /layout does not cover the 50000 parameters"));
 
-  int failed = zl_test_failed, all_failed = 0, passed = zl_test_passed, all_passed = 0;
-  MPI_Allreduce(&failed, &all_failed, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  MPI_Allreduce(&passed, &all_passed, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (rank == 0) printf("%d passed, %d failed (all %d ranks)\n", all_passed, all_failed, size);
-  MPI_Finalize();
-  return all_failed ? 1 : 0;
+  return zl_test_finish_mpi();
 }
