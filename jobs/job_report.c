@@ -8,6 +8,7 @@
 #include "zl_error.h"
 #include "zl_jobs.h"
 #include "zl_plot.h"
+#include "zl_provenance.h"
 #include "zl_report.h"
 
 /* JSON has no NaN: a score that is undefined (e.g. tau of constant predictions) is null. */
@@ -26,12 +27,14 @@ static json_t *input_json(const zl_report_input *in) {
     }
   }
   if (!files) return NULL;
-  /* sha256 at the top names the single file's checksum (design §8); a split zoo lists its files. */
-  return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:o}", "path", in->path, "dataset",
-                   in->dataset, "architecture", in->architecture, "networks",
+  /* sha256 at the top names the single file's checksum (design §8); a split zoo lists its files.
+   * checksum says how every sha256 here was made, so a reader can recompute one (README.md). */
+  return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "path", in->path,
+                   "dataset", in->dataset, "architecture", in->architecture, "networks",
                    (json_int_t)in->networks, "rows_in_file", (json_int_t)in->rows_in_file, "runs",
                    (json_int_t)in->runs, "dropped_nonfinite", (json_int_t)in->dropped_nonfinite,
-                   "sha256", in->n_files == 1 ? in->files[0].sha256 : "", "files", files);
+                   "sha256", in->n_files == 1 ? in->files[0].sha256 : "", "checksum",
+                   ZL_CHECKSUM_SCHEME, "files", files);
 }
 
 /* The SLURM job this run belongs to, or null outside SLURM. */
