@@ -1,8 +1,6 @@
 /* zoolens analyze: feature sets from parallel HDF5 reads, cross-validated ridge and random-Fourier-
  * feature ridge on a BLACS grid, transfer across zoos, scores gathered on rank 0 (design §3). */
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,7 +274,6 @@ typedef struct {
 } zoo_data;
 
 static void zoo_data_free(zoo_data *z) {
-  free(z->in.path);
   free(z->in.files);
   zl_rows_free(&z->rows);
   for (int s = 0; s < ZL_N_FEATSETS; s++)
@@ -287,30 +284,22 @@ typedef struct {
   double checksum, read, features, solve;
 } phase_times;
 
-/* Opens every input file to read and validate its metadata, and groups the files into zoos by
- * (dataset, architecture), in order of first appearance: the files of a SLURM job array's tasks
- * form one zoo (design §4). Each file is suspended right after (zl_zoo_suspend), so a thousand
- * shards need one file open at a time, not a thousand. */
+/* Opens every input file and groups them into zoos by (dataset, architecture), in order of first
+ * appearance: the files of a SLURM job array's tasks form one zoo (design §4). */
 static int open_inputs(MPI_Comm comm, char **paths, int n, zl_zoo *files, int *group,
                        int *n_groups) {
-  int rc = 0, *first = zl_malloc((size_t)n, sizeof(int), "zoo groups");
-  ZL_CALL(zl_comm_agree(comm, first ? 0 : ZL_ERR_RUNTIME));
+  int rc = 0;
   *n_groups = 0;
   for (int i = 0; !rc && i < n; i++) {
     rc = zl_zoo_open(comm, paths[i], &files[i]);
-    if (!rc) rc = zl_zoo_suspend(files[i]);
     if (rc) break;
     group[i] = -1;
-    for (int g = 0; g < *n_groups && group[i] < 0; g++)
-      if (!strcmp(zl_zoo_dataset(files[i]), zl_zoo_dataset(files[first[g]])) &&
-          !strcmp(zl_zoo_architecture(files[i]), zl_zoo_architecture(files[first[g]])))
-        group[i] = g;
-    if (group[i] < 0) {
-      first[*n_groups] = i;
-      group[i] = (*n_groups)++;
-    }
+    for (int j = 0; j < i && group[i] < 0; j++)
+      if (!strcmp(zl_zoo_dataset(files[i]), zl_zoo_dataset(files[j])) &&
+          !strcmp(zl_zoo_architecture(files[i]), zl_zoo_architecture(files[j])))
+        group[i] = group[j];
+    if (group[i] < 0) group[i] = (*n_groups)++;
   }
-  free(first);
   return rc;
 }
 
@@ -318,16 +307,14 @@ static int load_zoo(MPI_Comm comm, zl_zoo *files, char (*sha)[65], int n_files,
                     const analyze_opts *o, zoo_data *z, phase_times *t) {
   zl_report_input *in = &z->in;
   size_t len = 0;
-  for (int f = 0; f < n_files; f++)
-    len += strlen(zl_zoo_path(files[f])) + 1;
   in->rows_in_file = 0;
   in->files = zl_calloc((size_t)n_files, sizeof *in->files, "input files");
-  in->path = zl_malloc(len, 1, "input paths");
-  ZL_CALL(zl_comm_agree(comm, (in->files && in->path) ? 0 : ZL_ERR_RUNTIME));
+  ZL_CALL(zl_comm_agree(comm, in->files ? 0 : ZL_ERR_RUNTIME));
   in->n_files = n_files;
-  len = 0;
   for (int f = 0; f < n_files; f++) {
-    len += (size_t)sprintf(in->path + len, "%s%s", f ? "," : "", zl_zoo_path(files[f]));
+    len += (size_t)snprintf(in->path + len, sizeof in->path - len, "%s%s", f ? "," : "",
+                            zl_zoo_path(files[f]));
+    if (len >= sizeof in->path) len = sizeof in->path - 1; /* truncated: keep what fits */
     in->rows_in_file += zl_zoo_n_rows(files[f]);
     snprintf(in->files[f].path, sizeof in->files[f].path, "%s", zl_zoo_path(files[f]));
     in->files[f].rows = zl_zoo_n_rows(files[f]);
@@ -356,9 +343,8 @@ static int load_zoo(MPI_Comm comm, zl_zoo *files, char (*sha)[65], int n_files,
   return rc;
 }
 
-/* Opens the inputs, groups them into *n_zoos zoos and loads each zoo's rows and features into
- * *zoos (allocated here; free each with zoo_data_free, also after an error). */
-static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o, zoo_data **zoos,
+/* Opens the inputs, groups them into zoos and loads each zoo's rows and features. */
+static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o, zoo_data *zoos,
                        int *n_zoos, phase_times *t) {
   zl_zoo *files = zl_calloc((size_t)n, sizeof *files, "zoo files");
   zl_zoo *members = zl_calloc((size_t)n, sizeof *members, "zoo files");
@@ -367,14 +353,7 @@ static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o
   char(*member_sha)[65] = zl_calloc((size_t)n, 65, "checksums");
   int rc =
       zl_comm_agree(comm, (files && members && group && sha && member_sha) ? 0 : ZL_ERR_RUNTIME);
-  *zoos = NULL;
-  *n_zoos = 0;
   if (!rc) rc = open_inputs(comm, paths, n, files, group, n_zoos);
-  if (!rc) {
-    *zoos = zl_calloc((size_t)*n_zoos, sizeof **zoos, "inputs");
-    rc = zl_comm_agree(comm, *zoos ? 0 : ZL_ERR_RUNTIME);
-    if (rc) *n_zoos = 0;
-  }
   double t0 = MPI_Wtime();
   if (!rc)
     rc = zl_checksum_files(comm, (const char *const *)paths, n, ZL_CHECKSUM_PIECE_BYTES, sha);
@@ -386,7 +365,7 @@ static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o
         memcpy(member_sha[m], sha[i], 65);
         members[m++] = files[i];
       }
-    rc = load_zoo(comm, members, member_sha, m, o, &(*zoos)[z], t);
+    rc = load_zoo(comm, members, member_sha, m, o, &zoos[z], t);
   }
   free(sha);
   free(member_sha);
@@ -539,11 +518,11 @@ static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_z
   int rc = 0, rank = zl_comm_rank(comm);
   for (int si = 0; !rc && si < o->n_specs; si++) {
     const feature_spec *sp = &o->specs[si];
-    double **X = zl_calloc((size_t)n_zoos, sizeof *X, "feature matrices");
-    int *F = zl_calloc((size_t)n_zoos, sizeof *F, "feature counts");
-    int *owned = zl_calloc((size_t)n_zoos, sizeof *owned, "feature matrices");
-    uint64_t *cols = zl_calloc((size_t)n_zoos, sizeof *cols, "feature columns");
-    rc = zl_comm_agree(comm, (X && F && owned && cols) ? 0 : ZL_ERR_RUNTIME);
+    double *X[64];
+    int F[64], owned[64];
+    uint64_t cols[64];
+    for (int z = 0; z < n_zoos; z++)
+      X[z] = NULL, owned[z] = 0;
     for (int z = 0; !rc && z < n_zoos; z++)
       rc = spec_matrix(comm, &zoos[z], sp, &X[z], &F[z], &owned[z], &cols[z]);
     for (int e = 0; !rc && e < ZL_N_ESTIMATORS; e++) {
@@ -562,12 +541,8 @@ static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_z
           if (!rc && rank == 0) print_summary(r);
         }
     }
-    for (int z = 0; X && owned && z < n_zoos; z++)
+    for (int z = 0; z < n_zoos; z++)
       if (owned[z]) free(X[z]);
-    free(X);
-    free(F);
-    free(owned);
-    free(cols);
   }
   return rc;
 }
