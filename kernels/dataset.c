@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-enum { IDX3_MAGIC = 0x00000803, IDX1_MAGIC = 0x00000801, MAX_SIDE = 4096 };
+enum { IDX3_MAGIC = 0x00000803, IDX1_MAGIC = 0x00000801, IDX_MAX_DIMS = 3, MAX_SIDE = 4096 };
 enum { CIFAR_SIDE = 32, CIFAR_PLANE = CIFAR_SIDE * CIFAR_SIDE, CIFAR_RECORD = 1 + 3 * CIFAR_PLANE };
 /* Decompressed bytes converted per step: large enough that gzread's per-call cost vanishes. */
 enum { READ_BLOCK = 1 << 16 };
@@ -69,22 +69,24 @@ static int check_labels(const char *path, const uint8_t *y, size_t n, size_t fir
   return 0;
 }
 
-/* Header of an idx file: magic, then one big-endian uint32 per dimension. */
-static int read_idx_header(gzFile f, const char *path, uint32_t magic, uint32_t *dims) {
+/* Header of an idx file: magic, then one big-endian uint32 per dimension. On success every
+   entry of dims is set: the file's dimensions, then 0 for the dimensions it does not have. */
+static int read_idx_header(gzFile f, const char *path, uint32_t magic,
+                           uint32_t dims[IDX_MAX_DIMS]) {
   int nd = (int)(magic & 0xff);
-  unsigned char h[16];
+  unsigned char h[4 * (1 + IDX_MAX_DIMS)];
   ZL_CALL(read_exact(f, path, h, 4u * (unsigned)(1 + nd), "header"));
   uint32_t m = big_endian32(h);
   if (m != magic)
     return ZL_ERR(ZL_ERR_RUNTIME, "%s: magic 0x%08x is not an %s file (0x%08x)", path, m,
                   nd == 3 ? "idx3 image" : "idx1 label", magic);
-  for (int i = 0; i < nd; i++)
-    dims[i] = big_endian32(h + 4 * (i + 1));
+  for (int i = 0; i < IDX_MAX_DIMS; i++)
+    dims[i] = i < nd ? big_endian32(h + 4 * (i + 1)) : 0;
   return 0;
 }
 
 static int read_idx_images(gzFile f, const char *path, zl_dataset *d) {
-  uint32_t dims[3];
+  uint32_t dims[IDX_MAX_DIMS];
   ZL_CALL(read_idx_header(f, path, IDX3_MAGIC, dims));
   if (dims[0] == 0) return ZL_ERR(ZL_ERR_RUNTIME, "%s: contains no images", path);
   if (dims[1] == 0 || dims[2] == 0 || dims[1] > MAX_SIDE || dims[2] > MAX_SIDE)
@@ -118,8 +120,11 @@ static int read_idx_images(gzFile f, const char *path, zl_dataset *d) {
 }
 
 static int read_idx_labels(gzFile f, const char *path, const char *images_path, zl_dataset *d) {
-  uint32_t n;
-  ZL_CALL(read_idx_header(f, path, IDX1_MAGIC, &n));
+  /* Passing &n for a one-dimensional header left n unset, to the compiler's eye, on paths where
+     the header loop did not run (gcc -O3 -Wmaybe-uninitialized); the header now fills all dims. */
+  uint32_t dims[IDX_MAX_DIMS];
+  ZL_CALL(read_idx_header(f, path, IDX1_MAGIC, dims));
+  uint32_t n = dims[0];
   if (n != d->n)
     return ZL_ERR(ZL_ERR_RUNTIME, "%s: %u labels for the %zu images of %s", path, n, d->n,
                   images_path);

@@ -191,7 +191,9 @@ static inline float fast_tanh(float x) {
   uint32_t b;
   memcpy(&b, &x, sizeof b);
   uint32_t mag = b & ~sign; /* non-negative floats order like their bit patterns */
-  b = (mag > clamp) & (mag <= inf) ? (b & sign) | clamp : b;
+  /* Beyond the clamp but not NaN (NaN passes through); '&', not '&&', so there is no branch. */
+  uint32_t beyond = (mag > clamp) & (mag <= inf);
+  b = beyond ? (b & sign) | clamp : b;
   float c;
   memcpy(&c, &b, sizeof c);
   float x2 = c * c;
