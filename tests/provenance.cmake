@@ -51,3 +51,18 @@ add_test(NAME provenance_report_ranks_agree
                  ${ZL_PROV_DIR}/report_np2/report.json --tolerance 1e-9)
 set_tests_properties(provenance_report_ranks_agree PROPERTIES FIXTURES_REQUIRED provenance_reports
                      TIMEOUT 60)
+# A report from before the "checksum" key hashed whole files: compare must not call its digest a
+# changed file, but say the schemes differ (and still fail, since it cannot vouch for the inputs).
+string(CONCAT ZL_PROV_OLD_SH
+       "\"$1\" -c 'import json, sys; r = json.load(open(sys.argv[1])); "
+       "[i.pop(\"checksum\") for i in r[\"inputs\"]]; json.dump(r, open(sys.argv[2], \"w\"))' "
+       "\"$3/report_np1/report.json\" \"$3/old_scheme.json\" || exit 1; "
+       "out=$(\"$2\" compare \"$3/old_scheme.json\" \"$3/report_np1/report.json\"); rc=$?; "
+       "echo \"$out\"; [ $rc -eq 1 ] && ! echo \"$out\" | grep -q 'checksum changed' && "
+       "echo \"$out\" | grep -qx \"input $3/zoo.h5: checksums made differently (sha256 of the whole "
+       "file -> sha256 of the sha256 of each 64 MiB piece), cannot tell whether the files changed: "
+       "rerun the old report with this zoolens, or pass --ignore-inputs\"")
+add_test(NAME provenance_compare_old_scheme
+         COMMAND sh -c "${ZL_PROV_OLD_SH}" sh ${ZL_PYTHON} $<TARGET_FILE:zoolens> ${ZL_PROV_DIR})
+set_tests_properties(provenance_compare_old_scheme PROPERTIES FIXTURES_REQUIRED provenance_reports
+                     TIMEOUT 60)
