@@ -283,6 +283,137 @@ static double sum_sq_dev(const float *x, size_t n, double mean) {
   return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
+/* Quartile selection by value buckets: below ZL_BUCKET_MIN_N weights the copy-and-select of
+ * quantiles_inplace is as fast. ZL_BUCKETS_MAX bounds the histogram kept on the stack;
+ * ZL_BUCKET_CHUNK elements have their bucket computed at a time. */
+#define ZL_BUCKET_MIN_N 64
+#define ZL_BUCKETS_MAX  2048
+#define ZL_BUCKET_CHUNK 512
+
+/* Bucket index of one value: floor((v − min) · scale), in float. Each step rounds monotonically,
+ * so the index never decreases as the value grows. The clamp to [0, top] keeps a NaN (which a
+ * caller should have dropped) inside the histogram. */
+static int32_t bucket_of(float v, float min, float scale, float top) {
+  float f = (v - min) * scale;
+  f = f > 0 ? f : 0;
+  f = f < top ? f : top;
+  return (int32_t)f;
+}
+
+/* Bucket indices of x[0..n), n <= ZL_BUCKET_CHUNK, four lanes at a time so the compiler
+ * vectorises it. Both passes compute them here, so an element lands in the same bucket each time.
+ */
+static void bucket_index(const float *x, size_t n, float min, float scale, float top,
+                         int32_t *idx) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; j++)
+      idx[i + j] = bucket_of(x[i + j], min, scale, top);
+  for (; i < n; i++)
+    idx[i] = bucket_of(x[i], min, scale, top);
+}
+
+/* The 25th, 50th and 75th percentiles of x[0..n) (min < max, all finite), bit for bit as
+ * quantiles_inplace; returns 0 when the value range is too wide or too narrow for float
+ * buckets (out untouched). A histogram over equal-width value buckets tells which few buckets hold
+ * the order statistics needed (each quartile's lower one and, when it interpolates, its
+ * successor); one more pass gathers only those buckets' elements, where introselect finds them.
+ * On weights that is a few percent of the tensor, so selection costs two cheap passes instead of
+ * the five or so of partitioning a whole copy. Clustered values (one large bucket) only make the
+ * gathered part larger, never the result different. scratch holds n floats. */
+static int quartiles_by_buckets(const float *x, size_t n, float min, float max, float *scratch,
+                                double *out) {
+  static const double q[3] = {0.25, 0.5, 0.75};
+  /* Buckets 0..nb − 1, and nb for values that round onto max: (max − min) · scale is nb within
+   * rounding, far below nb + 1. */
+  const size_t nb = n / 2 < ZL_BUCKETS_MAX ? n / 2 : ZL_BUCKETS_MAX;
+  const float range = max - min, scale = (float)nb / range;
+  if (!isfinite(range) || !isfinite(scale)) return 0;
+  uint32_t count[ZL_BUCKETS_MAX + 1];
+  unsigned char window_of[ZL_BUCKETS_MAX + 1];
+  int32_t idx[ZL_BUCKET_CHUNK];
+  memset(count, 0, (nb + 1) * sizeof *count);
+  for (size_t c = 0; c < n; c += ZL_BUCKET_CHUNK) {
+    const size_t m = n - c < ZL_BUCKET_CHUNK ? n - c : ZL_BUCKET_CHUNK;
+    bucket_index(x + c, m, min, scale, (float)nb, idx);
+    for (size_t i = 0; i < m; i++)
+      count[idx[i]]++;
+  }
+
+  /* Ranks wanted, ascending: quartile j's lower order statistic k[j] and the last one it needs. */
+  size_t k[3], last[3], first_bucket[3], last_bucket[3];
+  double t[3];
+  for (int j = 0; j < 3; j++) {
+    k[j] = zl_quantile_index(n, q[j]);
+    t[j] = (double)(n - 1) * q[j] - (double)k[j];
+    last[j] = k[j] + (t[j] > 0);
+  }
+  /* The buckets holding ranks k[j] and last[j]: one walk over the cumulative counts. */
+  size_t below = 0, bk = 0;
+  for (int j = 0; j < 3; j++) {
+    while (below + count[bk] <= k[j])
+      below += count[bk++];
+    first_bucket[j] = bk;
+    size_t below_last = below, bl = bk;
+    while (below_last + count[bl] <= last[j])
+      below_last += count[bl++];
+    last_bucket[j] = bl;
+  }
+  /* Windows: the quartiles' bucket ranges, merged where they overlap, each gathered to its own
+   * part of scratch. rank0[w] is the rank of the window's smallest element in the tensor. */
+  size_t lo[3], hi[3], rank0[3], len[3], fill[3];
+  int nw = 0, win[3];
+  for (int j = 0; j < 3; j++) {
+    if (nw > 0 && first_bucket[j] <= hi[nw - 1]) {
+      hi[nw - 1] = last_bucket[j] > hi[nw - 1] ? last_bucket[j] : hi[nw - 1];
+    } else {
+      lo[nw] = first_bucket[j];
+      hi[nw] = last_bucket[j];
+      nw++;
+    }
+    win[j] = nw - 1;
+  }
+  memset(window_of, 0, nb + 1);
+  size_t cum = 0, bw = 0, start = 0;
+  for (int w = 0; w < nw; w++) {
+    for (; bw < lo[w]; bw++)
+      cum += count[bw];
+    rank0[w] = cum;
+    for (; bw <= hi[w]; bw++) {
+      cum += count[bw];
+      window_of[bw] = (unsigned char)(w + 1);
+    }
+    len[w] = cum - rank0[w];
+    fill[w] = start;
+    start += len[w];
+  }
+  /* Only a few percent of the elements are taken: one well-predicted branch per four. */
+  for (size_t c = 0; c < n; c += ZL_BUCKET_CHUNK) {
+    const size_t m = n - c < ZL_BUCKET_CHUNK ? n - c : ZL_BUCKET_CHUNK;
+    bucket_index(x + c, m, min, scale, (float)nb, idx);
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4)
+      if (window_of[idx[i]] | window_of[idx[i + 1]] | window_of[idx[i + 2]] | window_of[idx[i + 3]])
+        for (size_t j = i; j < i + 4; j++) {
+          const int w = window_of[idx[j]];
+          if (w) scratch[fill[w - 1]++] = x[c + j];
+        }
+    for (; i < m; i++) {
+      const int w = window_of[idx[i]];
+      if (w) scratch[fill[w - 1]++] = x[c + i];
+    }
+  }
+  for (int j = 0; j < 3; j++) {
+    const int w = win[j];
+    float *a = scratch + fill[w] - len[w];
+    const size_t r = k[j] - rank0[w];
+    const size_t end = select_kth(a, 0, len[w], len[w], r);
+    const double v = a[r];
+    out[j] = t[j] > 0 ? zl_quantile_lerp(v, min_of(a + r + 1, end - (r + 1)), t[j]) : v;
+  }
+  return 1;
+}
+
 void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
                    zl_spread spread, float *scratch, double *out) {
   static const double quartiles[3] = {0.25, 0.5, 0.75};
@@ -294,9 +425,13 @@ void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const
     float min, max;
     sum_min_max(x, n, &sum, &min, &max);
     const double mean = sum / (double)n, ss = sum_sq_dev(x, n, mean);
-    memcpy(scratch, x, n * sizeof *x);
     o[0] = min;
-    quantiles_inplace(scratch, n, quartiles, 3, o + 1);
+    if (min == max) {
+      o[1] = o[2] = o[3] = min;
+    } else if (n < ZL_BUCKET_MIN_N || !quartiles_by_buckets(x, n, min, max, scratch, o + 1)) {
+      memcpy(scratch, x, n * sizeof *x);
+      quantiles_inplace(scratch, n, quartiles, 3, o + 1);
+    }
     o[4] = max;
     if (spread == ZL_SPREAD_VARIANCE)
       o[5] = n > 1 ? ss / (double)(n - 1) : NAN;

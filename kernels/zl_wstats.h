@@ -30,9 +30,11 @@ double zl_quantile_lerp(double a, double b, double t);
 
 /* W-stats of one network row: for tensor t (offset[t], size[t] into row), writes
  * out[7t + 0..4] = percentiles 0,25,50,75,100, out[7t+5] = spread, out[7t+6] = mean.
- * scratch holds max(size) floats; every size > 0 and the row finite. Mean and spread are
- * accumulated in double (two-pass); the variance of a 1-element tensor is NaN, as numpy's ddof=1.
- * Not collective. */
+ * scratch holds max(size) floats; every size > 0 and the row finite. The percentiles equal
+ * zl_quantiles' bit for bit; a tensor of 64 or more weights finds its quartiles through a histogram
+ * of equal-width value buckets, selecting only within the few buckets that hold them (about 2x
+ * faster on weights). Mean and spread are accumulated in double (two-pass); the variance of a
+ * 1-element tensor is NaN, as numpy's ddof=1. Not collective. */
 void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
                    zl_spread spread, float *scratch, double *out);
 

@@ -1,6 +1,6 @@
-/* zl_wstats (serial, 1 process): quantiles by selection equal a full sort plus numpy's linear
- * interpolation, bit for bit, over many sizes and value patterns; hand-computed W-stats;
- * zl_all_finite. */
+/* zl_wstats (serial, 1 process): quantiles by selection, and the quartiles of zl_wstats_row by
+ * value buckets, equal a full sort plus numpy's linear interpolation, bit for bit, over many sizes
+ * and value patterns; hand-computed W-stats; zl_all_finite. */
 #include "zl_rng.h"
 #include "zl_test.h"
 #include "zl_wstats.h"
@@ -103,6 +103,77 @@ static void check_against_sort(void) {
   ZL_CHECK(untouched);
   free(x);
   free(keep);
+  free(sorted);
+  free(scratch);
+}
+
+enum { ROW_PATTERNS = 14 };
+
+/* fill()'s patterns and more that stress the value buckets: signed zeros among small integers, one
+ * huge outlier (every other weight in the first bucket), a range wider than FLT_MAX, subnormals
+ * only (a range too narrow for float buckets), normals rounded to 1/16 (ties across buckets), two
+ * far-apart clusters. */
+static void fill_row(float *x, size_t n, int pattern, zl_rng *r) {
+  if (pattern < PATTERNS) {
+    fill(x, n, pattern, r);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const float g = (float)zl_rng_normal(r);
+    switch (pattern) {
+    case PATTERNS:
+      x[i] = zl_rng_below(r, 2) ? -0.0f : (float)zl_rng_below(r, 3);
+      break;
+    case PATTERNS + 1:
+      x[i] = i == n / 3 ? 1e30f : 0.1f * g;
+      break;
+    case PATTERNS + 2:
+      x[i] = fmaxf(-3.0f, fminf(g, 3.0f)) * 1e38f;
+      break;
+    case PATTERNS + 3:
+      x[i] = g * FLT_MIN * 0x1.0p-10f;
+      break;
+    case PATTERNS + 4:
+      x[i] = nearbyintf(g * 16) / 16;
+      break;
+    default:
+      x[i] = (zl_rng_below(r, 4) ? -5.0f : 7.0f) + 1e-3f * g;
+      break;
+    }
+  }
+}
+
+/* zl_wstats_row's percentiles against a sort, for sizes on both sides of the bucket threshold,
+ * the paper's tensor sizes and random ones, each tensor at an odd offset in a longer row. */
+static void check_row_against_sort(void) {
+  static const size_t sizes[] = {1, 2, 3, 4, 5, 10, 16, 63, 64, 65, 144, 160, 2304, 4912};
+  const size_t n_sizes = sizeof sizes / sizeof sizes[0], max_n = 9000;
+  zl_rng r;
+  zl_rng_init(&r, 77, 0);
+  float *row = malloc((max_n + 3) * sizeof *row), *sorted = malloc(max_n * sizeof *row),
+        *scratch = malloc(max_n * sizeof *row);
+  const double q[5] = {0.0, 0.25, 0.5, 0.75, 1.0};
+  int exact = 1;
+  for (int trial = 0; trial < 3 * ROW_PATTERNS * (int)n_sizes; trial++) {
+    const size_t n = trial < 2 * ROW_PATTERNS * (int)n_sizes
+                         ? sizes[(size_t)trial / ROW_PATTERNS % n_sizes]
+                         : 1 + (size_t)zl_rng_below(&r, max_n);
+    const int pattern = trial % ROW_PATTERNS;
+    fill_row(row + 3, n, pattern, &r);
+    memcpy(sorted, row + 3, n * sizeof *row);
+    qsort(sorted, n, sizeof *sorted, cmp_float);
+    const int64_t offset = 3, size = (int64_t)n;
+    double w[ZL_WSTATS_PER_TENSOR];
+    zl_wstats_row(row, 1, &offset, &size, ZL_SPREAD_STD, scratch, w);
+    for (int j = 0; j < 5; j++)
+      if (w[j] != numpy_quantile(sorted, n, q[j])) {
+        exact = 0;
+        fprintf(stderr, "n %zu pattern %d: percentile %g: %.9g, sorted %.9g\n", n, pattern,
+                100 * q[j], w[j], numpy_quantile(sorted, n, q[j]));
+      }
+  }
+  ZL_CHECK(exact);
+  free(row);
   free(sorted);
   free(scratch);
 }
@@ -223,7 +294,8 @@ static void check_all_finite(void) {
 
 static void check_nan_stays_in_bounds(void) {
   /* Non-finite rows are dropped before W-stats; should one slip through, the result is unspecified
-   * but selection must not read or write outside the array (the sanitizer build checks this). */
+   * but neither selection nor the value buckets may read or write outside the arrays (the sanitizer
+   * build checks this). */
   zl_rng r;
   zl_rng_init(&r, 5, 5);
   float x[200], scratch[200];
@@ -233,12 +305,16 @@ static void check_nan_stays_in_bounds(void) {
     for (int i = 0; i < 200; i++)
       x[i] = zl_rng_below(&r, 3) == 0 ? NAN : (float)zl_rng_normal(&r);
     zl_quantiles(x, 200, q, 5, scratch, out);
+    const int64_t offset = 0, size = 200;
+    double w[ZL_WSTATS_PER_TENSOR];
+    zl_wstats_row(x, 1, &offset, &size, ZL_SPREAD_STD, scratch, w);
   }
   ZL_CHECK(1);
 }
 
 int main(void) {
   check_against_sort();
+  check_row_against_sort();
   check_hand_values();
   check_cnn_row();
   check_spread_precision();
