@@ -1,5 +1,6 @@
 #include "zl_spectral.h"
 
+#include <cblas.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -13,9 +14,11 @@
 struct zl_spectral_ctx_s {
   int n_kernels;
   int *rows, *cols;
-  double *a;         /* one kernel in double: LAPACK overwrites its input */
-  double *s;         /* its singular values, descending */
-  double *work;      /* dgesdd's workspace, sized by the largest query */
+  double *a;         /* one kernel in double: dgesdd overwrites its input */
+  double *g;         /* its smaller Gram matrix, r × r with r = min(rows, cols) */
+  double *ev;        /* the Gram matrix's eigenvalues, ascending */
+  double *s;         /* the kernel's singular values, descending */
+  double *work;      /* dgesdd's and dsyev's workspace, sized by the largest query */
   lapack_int *iwork; /* 8 min(m, n) integers */
   lapack_int lwork;
 };
@@ -75,6 +78,8 @@ void zl_spectral_destroy(zl_spectral_ctx *ctx) {
   free((*ctx)->rows);
   free((*ctx)->cols);
   free((*ctx)->a);
+  free((*ctx)->g);
+  free((*ctx)->ev);
   free((*ctx)->s);
   free((*ctx)->work);
   free((*ctx)->iwork);
@@ -88,6 +93,11 @@ static lapack_int gesdd(zl_spectral_ctx c, int m, int n, double *work, lapack_in
   double u, vt; /* not referenced with jobz 'N' */
   return LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'N', n, m, c->a, n, c->s, &u, 1, &vt, 1, work, lwork,
                              c->iwork);
+}
+
+/* The eigenvalues of the r × r Gram matrix in c->g (upper triangle), into c->ev. */
+static lapack_int syev(zl_spectral_ctx c, int r, double *work, lapack_int lwork) {
+  return LAPACKE_dsyev_work(LAPACK_COL_MAJOR, 'N', 'U', r, c->g, r, c->ev, work, lwork);
 }
 
 int zl_spectral_create(int n_kernels, const int *rows, const int *cols, zl_spectral_ctx *ctx) {
@@ -110,9 +120,11 @@ int zl_spectral_create(int n_kernels, const int *rows, const int *cols, zl_spect
   c->rows = zl_malloc((size_t)n_kernels, sizeof *c->rows, "spectral kernel rows");
   c->cols = zl_malloc((size_t)n_kernels, sizeof *c->cols, "spectral kernel columns");
   c->a = zl_malloc((size_t)max_elems, sizeof *c->a, "spectral matrix copy");
+  c->g = zl_malloc((size_t)max_min * (size_t)max_min, sizeof *c->g, "spectral Gram matrix");
+  c->ev = zl_malloc((size_t)max_min, sizeof *c->ev, "Gram eigenvalues");
   c->s = zl_malloc((size_t)max_min, sizeof *c->s, "singular values");
   c->iwork = zl_malloc(8 * (size_t)max_min, sizeof *c->iwork, "LAPACK integer workspace");
-  if (!c->rows || !c->cols || !c->a || !c->s || !c->iwork) {
+  if (!c->rows || !c->cols || !c->a || !c->g || !c->ev || !c->s || !c->iwork) {
     zl_spectral_destroy(&c);
     return ZL_ERR_RUNTIME;
   }
@@ -120,13 +132,14 @@ int zl_spectral_create(int n_kernels, const int *rows, const int *cols, zl_spect
   for (int k = 0; k < n_kernels; k++) {
     c->rows[k] = rows[k];
     c->cols[k] = cols[k];
-    double opt = 0;
+    double opt = 0, opt_syev = 0;
     lapack_int info = gesdd(c, rows[k], cols[k], &opt, -1);
+    if (!info) info = syev(c, rows[k] < cols[k] ? rows[k] : cols[k], &opt_syev, -1);
     if (info) {
       zl_spectral_destroy(&c);
-      return ZL_ERR(ZL_ERR_RUNTIME, "spectral: LAPACK dgesdd workspace query failed (info %d)",
-                    (int)info);
+      return ZL_ERR(ZL_ERR_RUNTIME, "spectral: LAPACK workspace query failed (info %d)", (int)info);
     }
+    opt = opt_syev > opt ? opt_syev : opt;
     if ((lapack_int)opt > c->lwork) c->lwork = (lapack_int)opt;
   }
   c->work = zl_malloc((size_t)c->lwork, sizeof *c->work, "LAPACK workspace");
@@ -136,6 +149,32 @@ int zl_spectral_create(int n_kernels, const int *rows, const int *cols, zl_spect
   }
   *ctx = c;
   return 0;
+}
+
+/* Below this ratio of the Gram matrix's smallest to largest eigenvalue (σ1 / σ_min above 100) the
+ * singular values come from dgesdd instead. */
+#define ZL_GRAM_MIN_RATIO 1e-4
+
+/* The singular values of the row-major m × n kernel in c->a, into c->s, as the square roots of
+ * the eigenvalues of its smaller Gram matrix (WᵀW or WWᵀ): one syrk and a symmetric eigensolve of
+ * order min(m, n), several times cheaper than dgesdd on the whole kernel. Forming the Gram matrix
+ * squares the condition number: eigenvalue λ_i comes with an absolute error of a few ε σ1², so σ_i
+ * keeps about ε (σ1 / σ_i)² relative accuracy, 1e-12 while σ1 / σ_i <= 100. Returns 0 for a worse
+ * conditioned kernel (rank-deficient, or far from zero mean), which dgesdd must then handle.
+ * *fro2 = ‖W‖²_F, the Gram matrix's trace, either way. */
+static int gram_singular_values(zl_spectral_ctx c, int m, int n, double *fro2) {
+  const int r = m < n ? m : n;
+  /* Read column-major, the kernel is its n × m transpose B: WᵀW = B Bᵀ and WWᵀ = Bᵀ B. */
+  cblas_dsyrk(CblasColMajor, CblasUpper, m >= n ? CblasNoTrans : CblasTrans, r, m >= n ? m : n, 1.0,
+              c->a, n, 0.0, c->g, r);
+  double trace = 0;
+  for (int i = 0; i < r; i++)
+    trace += c->g[(size_t)i * (size_t)r + (size_t)i];
+  *fro2 = trace;
+  if (syev(c, r, c->work, c->lwork) || !(c->ev[0] >= ZL_GRAM_MIN_RATIO * c->ev[r - 1])) return 0;
+  for (int i = 0; i < r; i++)
+    c->s[i] = sqrt(c->ev[r - 1 - i]);
+  return 1;
 }
 
 /* The features of one kernel from its squared Frobenius norm and singular values s[0..r). */
@@ -181,12 +220,10 @@ int zl_spectral_row(zl_spectral_ctx c, const float *row, const int64_t *offset, 
     /* LAPACK may loop or return garbage on a NaN, so such kernels never reach it. */
     if (!zl_all_finite(x, e))
       return ZL_ERR(ZL_ERR_RUNTIME, "spectral: kernel %d holds a non-finite weight", k);
-    double fro2 = 0;
-    for (size_t i = 0; i < e; i++) {
+    for (size_t i = 0; i < e; i++)
       c->a[i] = x[i];
-      fro2 += c->a[i] * c->a[i];
-    }
-    lapack_int info = gesdd(c, m, n, c->work, c->lwork);
+    double fro2;
+    lapack_int info = gram_singular_values(c, m, n, &fro2) ? 0 : gesdd(c, m, n, c->work, c->lwork);
     if (info)
       return ZL_ERR(ZL_ERR_RUNTIME,
                     "spectral: LAPACK dgesdd failed on kernel %d (%d x %d, info %d)", k, m, n,

@@ -1,5 +1,6 @@
 /* zl_spectral (serial, 1 process): shape parsing; exact features of hand-checkable matrices;
- * random kernels against singular values from LAPACK's dgesvd and from the eigenvalues of WᵀW. */
+ * random kernels against singular values from LAPACK's dgesvd and from the eigenvalues of WᵀW;
+ * kernels of condition numbers on both sides of the Gram route's limit against dgesvd. */
 #include "zl_error.h"
 #include "zl_rng.h"
 #include "zl_spectral.h"
@@ -231,10 +232,40 @@ static void check_random(void) {
   free(a);
 }
 
+/* The Gram route serves kernels up to σ1 / σ_min = 100 and dgesdd the rest: both must match dgesvd
+ * to 1e-10 on either side of that limit. One column (or row, for a wide kernel) of a random kernel
+ * is shrunk by f, which sets σ_min to about 1/f of the others. */
+static void check_conditioning(void) {
+  enum { K = 3 };
+  const int rows[K] = {144, 9, 16}, cols[K] = {16, 16, 10};
+  const double shrink[] = {1, 10, 30, 50, 70, 90, 110, 150, 300, 1e3, 1e4};
+  double a[144 * 16], s[16], ref[ZL_SPECTRAL_PER_KERNEL], o[ZL_SPECTRAL_PER_KERNEL];
+  float w[144 * 16];
+  zl_rng r;
+  zl_rng_init(&r, 99, 0);
+  for (int k = 0; k < K; k++)
+    for (size_t f = 0; f < sizeof shrink / sizeof shrink[0]; f++) {
+      const int m = rows[k], n = cols[k], mn = m < n ? m : n;
+      double fro2 = 0;
+      for (int i = 0; i < m * n; i++) {
+        const int shrunk = m >= n ? i % n == 0 : i < n;
+        w[i] = (float)(0.1 * zl_rng_normal(&r) / (shrunk ? shrink[f] : 1));
+        a[i] = w[i];
+        fro2 += a[i] * a[i];
+      }
+      ZL_CHECK(one_kernel(w, m, n, o) == 0);
+      svd_reference(a, m, n, s);
+      features_of(s, mn, fro2, ref);
+      for (int j = 0; j < ZL_SPECTRAL_PER_KERNEL; j++)
+        ZL_CHECK_CLOSE(o[j], ref[j], 1e-10);
+    }
+}
+
 int main(void) {
   check_shapes();
   check_hand_values();
   check_errors();
   check_random();
+  check_conditioning();
   return zl_test_finish();
 }
