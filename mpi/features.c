@@ -154,6 +154,8 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
     int64_t my_blocks = (end - first + B - 1) / B;
     int m = MPI_Allreduce(&my_blocks, &n_blocks, 1, MPI_INT64_T, MPI_MAX, comm);
     if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Allreduce(block count)", __FILE__, __LINE__);
+    /* One file open at a time, and only while its rows are read. */
+    if (!rc && n_blocks) rc = zl_zoo_resume(files[f]);
     for (int64_t b = 0; !rc && b < n_blocks; b++) {
       int64_t lo = first + b * B < end ? first + b * B : end;
       int64_t cnt = end - lo < B ? end - lo : B;
@@ -183,6 +185,10 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
       rc = zl_comm_agree(comm, rc);
       zl_progress_update(&prog, lo + cnt);
     }
+    if (n_blocks) {
+      int suspended = zl_zoo_suspend(files[f]);
+      if (!rc) rc = suspended;
+    }
   }
   if (!rc) zl_progress_end(&prog);
   free(buf);
@@ -207,29 +213,38 @@ static int is_bookkeeping(const char *name) {
   return 0;
 }
 
-/* Reads hparam h for this rank's rows into v (numeric) or codes (categorical) and plans it: the
- * decisions use statistics reduced over all ranks, so every rank lays out the same columns. */
-static int read_hparam(const zl_zoo *files, int n_files, const zl_rows *rows, const char *col,
-                       zl_dtype dtype, void *out) {
-  size_t width = dtype == ZL_F64 ? sizeof(double) : sizeof(int32_t);
-  for (int f = 0; f < n_files; f++) {
+/* Reads every hparam of this rank's rows into v[h] (numeric) or codes[h] (categorical), file by
+ * file: each file is opened once, and only while it is read. */
+static int read_hparams(const zl_zoo *files, int n_files, const zl_rows *rows, double **v,
+                        int32_t **codes) {
+  int H = zl_zoo_n_hparams(files[0]), rc = 0;
+  for (int f = 0; !rc && f < n_files; f++) {
     int64_t lo, hi;
     zl_rows_file_range(rows, f, &lo, &hi);
-    ZL_CALL(zl_zoo_read_column_rows(files[f], col, dtype, rows->row + lo, hi - lo,
-                                    (char *)out + (size_t)lo * width));
+    ZL_CALL(zl_zoo_resume(files[f]));
+    for (int h = 0; !rc && h < H; h++) {
+      char col[300];
+      int n_labels = 0;
+      snprintf(col, sizeof col, "hparams/%s", zl_zoo_hparam_name(files[0], h));
+      zl_zoo_hparam_labels(files[0], h, &n_labels);
+      rc = n_labels
+               ? zl_zoo_read_column_rows(files[f], col, ZL_I32, rows->row + lo, hi - lo,
+                                         codes[h] + lo)
+               : zl_zoo_read_column_rows(files[f], col, ZL_F64, rows->row + lo, hi - lo, v[h] + lo);
+    }
+    int suspended = zl_zoo_suspend(files[f]);
+    if (!rc) rc = suspended;
   }
-  return 0;
+  return rc;
 }
 
-static int plan_hparam(const zl_zoo *files, int n_files, const zl_rows *rows, int h, double *v,
-                       int32_t *codes, hp_plan *p) {
-  zl_zoo zoo = files[0];
+/* Plans hparam h from its values on this rank's rows (read_hparams): the decisions use statistics
+ * reduced over all ranks, so every rank lays out the same columns. */
+static int plan_hparam(zl_zoo zoo, const zl_rows *rows, int h, const double *v,
+                       const int32_t *codes, hp_plan *p) {
   MPI_Comm comm = zl_zoo_comm(zoo);
-  char col[300];
-  snprintf(col, sizeof col, "hparams/%s", zl_zoo_hparam_name(zoo, h));
   zl_zoo_hparam_labels(zoo, h, &p->n_labels);
   if (p->n_labels) {
-    ZL_CALL(read_hparam(files, n_files, rows, col, ZL_I32, codes));
     int *count = zl_calloc((size_t)p->n_labels, sizeof(int), "label counts");
     ZL_CALL(zl_comm_agree(comm, count ? 0 : ZL_ERR_RUNTIME));
     for (int64_t i = 0; i < rows->n; i++)
@@ -243,7 +258,6 @@ static int plan_hparam(const zl_zoo *files, int n_files, const zl_rows *rows, in
     p->keep = used > 1 && !is_bookkeeping(zl_zoo_hparam_name(zoo, h));
     return 0;
   }
-  ZL_CALL(read_hparam(files, n_files, rows, col, ZL_F64, v));
   double mm[2] = {INFINITY, INFINITY}; /* min, −max */
   for (int64_t i = 0; i < rows->n; i++)
     if (rows->fold[i] >= 0 && isfinite(v[i])) {
@@ -279,9 +293,10 @@ static int hparam_set(const zl_zoo *files, int n_files, const zl_rows *rows, zl_
     v[h] = zl_malloc((size_t)n, sizeof(double), "hparam values");
     codes[h] = zl_malloc((size_t)n, sizeof(int32_t), "hparam codes");
     rc = zl_comm_agree(comm, (v[h] && codes[h]) ? 0 : ZL_ERR_RUNTIME);
-    if (!rc)
-      rc = zl_comm_agree(comm, plan_hparam(files, n_files, rows, h, v[h], codes[h], &plan[h]));
   }
+  if (!rc) rc = read_hparams(files, n_files, rows, v, codes);
+  for (int h = 0; !rc && h < H; h++)
+    rc = zl_comm_agree(comm, plan_hparam(zoo, rows, h, v[h], codes[h], &plan[h]));
   int F = 0;
   /* The columns' meaning: the kept hparams in order, their labels, and log or not. */
   uint64_t cols = zl_hash64(0x5eedULL, ZL_FEAT_HPARAMS);

@@ -129,9 +129,13 @@ static int read_and_select(const zl_zoo *files, int n_files, int64_t *base, zl_c
   int rc = zl_comm_agree(comm, (run && epoch && acc) ? 0 : ZL_ERR_RUNTIME);
   for (int f = 0; !rc && f < n_files; f++) {
     int64_t n = root ? base[f + 1] - base[f] : 0, at = root ? base[f] : 0;
+    rc = zl_zoo_resume(files[f]);
+    if (rc) break;
     rc = zl_zoo_read_column(files[f], ZL_COL_RUN_ID, ZL_I64, 0, n, run + at);
     if (!rc) rc = zl_zoo_read_column(files[f], ZL_COL_EPOCH, ZL_F64, 0, n, epoch + at);
     if (!rc) rc = zl_zoo_read_column(files[f], ZL_COL_TEST_ACCURACY, ZL_F64, 0, n, acc + at);
+    int suspended = zl_zoo_suspend(files[f]);
+    if (!rc) rc = suspended;
   }
   if (!rc && root)
     rc = select_on_root(files, n_files, base, run, epoch, acc, which, n_folds, seed, s);

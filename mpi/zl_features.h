@@ -35,9 +35,11 @@ typedef struct {
 void zl_featmat_free(zl_featmat *m);
 
 /* Computes every set s with want[s] != 0 for this rank's rows of the zoo's n_files files (which
- * share one layout and hparams: zl_features_check_files). Rows whose weights are not all finite get
- * fold -1 (and zero features); *dropped receives their number over all ranks. t_read and t_features
- * receive this rank's seconds reading and computing. Collective on the files' communicator. */
+ * share one layout and hparams: zl_features_check_files; suspended zoos, zl_zoo_suspend: each is
+ * resumed only while its rows are read, so one is open at a time). Rows whose weights are not all
+ * finite get fold -1 (and zero features); *dropped receives their number over all ranks. t_read and
+ * t_features receive this rank's seconds reading and computing. Collective on the files'
+ * communicator. */
 int zl_features_compute(const zl_zoo *files, int n_files, zl_rows *rows, const int *want,
                         zl_spread spread, zl_featmat *out, int64_t *dropped, double *t_read,
                         double *t_features);

@@ -26,7 +26,8 @@ typedef struct {
   int64_t n_runs;  /* distinct training runs among them */
 } zl_rows;
 
-/* Rank 0 reads /runs and /metrics/test_accuracy of the n_files files of one zoo, selects the rows,
+/* Rank 0 reads /runs and /metrics/test_accuracy of the n_files files of one zoo (suspended zoos,
+ * zl_zoo_suspend: each is resumed while it is read, so one is open at a time), selects the rows,
  * checks the targets, deals runs into n_folds folds (zl_folds_assign: independent of the rank count
  * and of how the zoo is split into files) and scatters each rank its block. Errors: "<file>:
  * /metrics/test_accuracy: row R is not finite (nan)", "<file>: N training runs are fewer than K

@@ -62,6 +62,16 @@ int zl_zoo_reopen_part(MPI_Comm comm, const char *path, zl_zoo *zoo);
  * Collective. */
 int zl_zoo_open(MPI_Comm comm, const char *path, zl_zoo *zoo);
 
+/* Closes a read-only zoo's file but keeps its metadata: the getters below keep answering, while
+ * reads fail until zl_zoo_resume. So a job can hold the metadata of thousands of zoo files (a
+ * SLURM job array's shards) with one file open at a time: each open file costs file descriptors
+ * and HDF5's and MPI-IO's buffers on every rank. Collective. */
+int zl_zoo_suspend(zl_zoo zoo);
+
+/* Reopens a suspended zoo's file for reading; its metadata is the one validated when it was
+ * opened, so the file must not have changed meanwhile. Collective. */
+int zl_zoo_resume(zl_zoo zoo);
+
 /* Flushes, closes and renames "<path>.part" to path (rank 0, after every rank closed). Sets *zoo
  * to NULL. Collective. */
 int zl_zoo_commit(zl_zoo *zoo);

@@ -665,14 +665,21 @@ cleanup:
   return rc;
 }
 
-/* Closes the zoo's HDF5 objects in reverse order of opening. H5Fclose is collective. */
-static int zoo_close(zl_zoo z) {
+/* Closes the zoo's file (its datasets first); the metadata stays. H5Fclose is collective. */
+static int zoo_close_file(zl_zoo z) {
   int rc = 0;
   if (z->weights >= 0 && H5Dclose(z->weights) < 0)
     rc = h5_fail(z->file, "/weights", "H5Dclose", __FILE__, __LINE__);
   if (z->h5 >= 0 && H5Fclose(z->h5) < 0) rc = h5_fail(z->file, "/", "H5Fclose", __FILE__, __LINE__);
+  z->weights = z->h5 = H5I_INVALID_HID;
+  return rc;
+}
+
+/* Closes the zoo's HDF5 objects in reverse order of opening. */
+static int zoo_close(zl_zoo z) {
+  int rc = zoo_close_file(z);
   if (z->dxpl >= 0) H5Pclose(z->dxpl);
-  z->weights = z->h5 = z->dxpl = H5I_INVALID_HID;
+  z->dxpl = H5I_INVALID_HID;
   return rc;
 }
 
@@ -710,6 +717,11 @@ cleanup:
 }
 
 /* ---- collective transfers ---- */
+static int check_open(zl_zoo z) {
+  if (z->h5 >= 0) return 0;
+  return ZL_ERR(ZL_ERR_RUNTIME, "%s: suspended: zl_zoo_resume it before reading", z->file);
+}
+
 
 /* Selects in *fspace the rows [row0, row0 + n) of d, or the listed rows (ascending; runs of
  * consecutive rows become one hyperslab), with every column of a 2-D dataset, and makes *mspace
@@ -762,7 +774,8 @@ static int transfer(zl_zoo z, int before, hid_t d, const char *obj, hid_t mtype,
                     const int64_t *rows, int64_t row0, int64_t n, void *buf) {
   hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
   char nothing = 0; /* HDF5 wants a buffer even for an empty selection: callers may pass NULL */
-  int rc = before ? before : select_rows(z, d, obj, rows, row0, n, &fspace, &mspace);
+  int rc = before ? before : check_open(z);
+  if (!rc) rc = select_rows(z, d, obj, rows, row0, n, &fspace, &mspace);
   if (!buf) buf = &nothing;
   rc = zl_comm_agree(z->comm, rc);
   if (!rc) {
@@ -800,7 +813,8 @@ static int column_io(zl_zoo z, const char *column, zl_dtype dtype, int write, co
   char obj[256];
   snprintf(obj, sizeof obj, "/%s", column);
   /* Opening is a collective metadata read: every rank makes it, whatever its own arguments. */
-  int rc = open_dataset(z->h5, z->file, column, &d);
+  int rc = check_open(z);
+  if (!rc) rc = open_dataset(z->h5, z->file, column, &d);
   if (!rc && write) rc = check_writable(z);
   if (!rc && (dtype < ZL_F64 || dtype > ZL_I32))
     rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: %s: unknown dtype %d", z->file, obj, (int)dtype);
@@ -1058,6 +1072,30 @@ int zl_zoo_open(MPI_Comm comm, const char *path, zl_zoo *zoo) {
 
 int zl_zoo_reopen_part(MPI_Comm comm, const char *path, zl_zoo *zoo) {
   return zoo_open(comm, path, 1, zoo);
+}
+
+int zl_zoo_suspend(zl_zoo z) {
+  int rc = z->writable
+               ? ZL_ERR(ZL_ERR_RUNTIME, "%s: a zoo being written cannot be suspended", z->file)
+               : check_open(z);
+  if (!rc) rc = zoo_close_file(z);
+  return zl_comm_agree(z->comm, rc);
+}
+
+int zl_zoo_resume(zl_zoo z) {
+  int rc = 0;
+  hid_t fapl = H5I_INVALID_HID;
+  if (z->h5 >= 0)
+    return zl_comm_agree(z->comm, ZL_ERR(ZL_ERR_RUNTIME, "%s: not suspended", z->file));
+  /* The metadata was validated when the zoo was opened: reopening needs the file and /weights. */
+  ZL_CALL_GOTO(rc, cleanup, make_fapl(z, &fapl));
+  H5_TRY(z->h5 = H5Fopen(z->file, H5F_ACC_RDONLY, fapl), z->file, "/");
+  H5_TRY(z->weights = H5Dopen2(z->h5, "weights", H5P_DEFAULT), z->file, "/weights");
+cleanup:
+  if (fapl >= 0) H5Pclose(fapl);
+  rc = zl_comm_agree(z->comm, rc);
+  if (rc) zoo_close_file(z);
+  return rc;
 }
 
 int zl_zoo_commit(zl_zoo *zoo) {
