@@ -1,6 +1,8 @@
 /* zoolens analyze: feature sets from parallel HDF5 reads, cross-validated ridge and random-Fourier-
  * feature ridge on a BLACS grid, transfer across zoos, scores gathered on rank 0 (design §3). */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +276,7 @@ typedef struct {
 } zoo_data;
 
 static void zoo_data_free(zoo_data *z) {
+  free(z->in.path);
   free(z->in.files);
   zl_rows_free(&z->rows);
   for (int s = 0; s < ZL_N_FEATSETS; s++)
@@ -284,22 +287,142 @@ typedef struct {
   double checksum, read, features, solve;
 } phase_times;
 
-/* Opens every input file and groups them into zoos by (dataset, architecture), in order of first
- * appearance: the files of a SLURM job array's tasks form one zoo (design §4). */
+/* The zoo files to analyse: the paths in buf, one after another, each ending in a NUL. */
+typedef struct {
+  char *buf;
+  char **path;
+  int n;
+} input_list;
+
+static void input_list_free(input_list *l) {
+  free(l->buf);
+  free(l->path);
+  memset(l, 0, sizeof *l);
+}
+
+/* Rank 0: appends s and its NUL to the list's buffer. */
+static int append_path(input_list *l, size_t *len, size_t *cap, const char *dir, const char *name) {
+  size_t need = (dir ? strlen(dir) + 1 : 0) + strlen(name) + 1;
+  if (l->n == INT_MAX) return ZL_ERR(ZL_ERR_USAGE, "analyze: more than %d zoo files", INT_MAX);
+  if (*len + need > *cap) {
+    size_t want = 2 * (*len + need);
+    char *b = realloc(l->buf, want);
+    if (!b) return ZL_ERR(ZL_ERR_RUNTIME, "out of memory (%zu bytes of input paths)", want);
+    l->buf = b;
+    *cap = want;
+  }
+  /* "DIR/" gets no second slash. */
+  int slash = dir && dir[0] && dir[strlen(dir) - 1] != '/';
+  *len += (size_t)sprintf(l->buf + *len, "%s%s%s", dir ? dir : "", slash ? "/" : "", name) + 1;
+  l->n++;
+  return 0;
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Rank 0: the *.h5 files of directory dir, in name order. Hidden files are skipped, as a shell's
+ * pattern *.h5 would, and so are the *.h5.part files of a train still writing. */
+static int list_dir(const char *dir, input_list *l, size_t *len, size_t *cap) {
+  DIR *d = opendir(dir);
+  if (!d) return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot list the directory: %s", dir, strerror(errno));
+  char **names = NULL;
+  size_t n = 0, n_cap = 0;
+  int rc = 0;
+  errno = 0;
+  for (struct dirent *e; !rc && (e = readdir(d));) {
+    size_t k = strlen(e->d_name);
+    if (e->d_name[0] == '.' || k < 4 || strcmp(e->d_name + k - 3, ".h5")) continue;
+    if (n == n_cap) {
+      n_cap = n_cap ? 2 * n_cap : 64;
+      char **grown = realloc(names, n_cap * sizeof *names);
+      if (!grown)
+        rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: out of memory listing the directory", dir);
+      else
+        names = grown;
+    }
+    if (!rc && !(names[n++] = strdup(e->d_name)))
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: out of memory listing the directory", dir);
+    errno = 0;
+  }
+  if (!rc && errno)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot list the directory: %s", dir, strerror(errno));
+  closedir(d);
+  if (!rc && n == 0) rc = ZL_ERR(ZL_ERR_USAGE, "analyze: %s: no *.h5 files in the directory", dir);
+  if (!rc) qsort(names, n, sizeof *names, by_name);
+  for (size_t i = 0; !rc && i < n; i++)
+    rc = append_path(l, len, cap, dir, names[i]);
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+  return rc;
+}
+
+/* The zoo files named by args: a file stands for itself, a directory for its *.h5 files in name
+ * order (design §7; a SLURM job array writes one file per task into one directory). Rank 0 lists
+ * the directories and broadcasts the list, so every rank opens the same files even while a job
+ * array is still adding to the directory. Collective. */
+static int expand_inputs(MPI_Comm comm, char **args, int n_args, input_list *l) {
+  size_t len = 0, cap = 0;
+  int rc = 0;
+  memset(l, 0, sizeof *l);
+  for (int i = 0; !rc && zl_comm_rank(comm) == 0 && i < n_args; i++) {
+    struct stat st;
+    /* Anything but a directory is taken as a zoo file; opening it reports what is wrong. */
+    if (!stat(args[i], &st) && S_ISDIR(st.st_mode))
+      rc = list_dir(args[i], l, &len, &cap);
+    else
+      rc = append_path(l, &len, &cap, NULL, args[i]);
+  }
+  if (!rc && len > INT_MAX)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%zu bytes of input paths exceed MPI's int counts", len);
+  ZL_CALL_GOTO(rc, fail, zl_comm_root_status(comm, rc));
+  int64_t hdr[2] = {(int64_t)len, l->n};
+  int m = MPI_Bcast(hdr, 2, MPI_INT64_T, 0, comm);
+  if (m != MPI_SUCCESS)
+    ZL_CALL_GOTO(rc, fail, zl_mpi_error(m, "MPI_Bcast(paths)", __FILE__, __LINE__));
+  l->n = (int)hdr[1];
+  if (zl_comm_rank(comm) != 0) l->buf = zl_malloc((size_t)hdr[0], 1, "input paths");
+  l->path = zl_malloc((size_t)l->n, sizeof *l->path, "input paths");
+  ZL_CALL_GOTO(rc, fail, zl_comm_agree(comm, (l->buf && l->path) ? 0 : ZL_ERR_RUNTIME));
+  m = MPI_Bcast(l->buf, (int)hdr[0], MPI_CHAR, 0, comm);
+  if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Bcast(paths)", __FILE__, __LINE__);
+  ZL_CALL_GOTO(rc, fail, zl_comm_agree(comm, rc));
+  for (int i = 0, at = 0; i < l->n; i++) {
+    l->path[i] = l->buf + at;
+    at += (int)strlen(l->path[i]) + 1;
+  }
+  return 0;
+fail:
+  input_list_free(l);
+  return rc;
+}
+
+/* Opens every input file to read and validate its metadata, and groups the files into zoos by
+ * (dataset, architecture), in order of first appearance: the files of a SLURM job array's tasks
+ * form one zoo (design §4). Each file is suspended right after (zl_zoo_suspend), so a thousand
+ * shards need one file open at a time, not a thousand. */
 static int open_inputs(MPI_Comm comm, char **paths, int n, zl_zoo *files, int *group,
                        int *n_groups) {
-  int rc = 0;
+  int rc = 0, *first = zl_malloc((size_t)n, sizeof(int), "zoo groups");
+  ZL_CALL(zl_comm_agree(comm, first ? 0 : ZL_ERR_RUNTIME));
   *n_groups = 0;
   for (int i = 0; !rc && i < n; i++) {
     rc = zl_zoo_open(comm, paths[i], &files[i]);
+    if (!rc) rc = zl_zoo_suspend(files[i]);
     if (rc) break;
     group[i] = -1;
-    for (int j = 0; j < i && group[i] < 0; j++)
-      if (!strcmp(zl_zoo_dataset(files[i]), zl_zoo_dataset(files[j])) &&
-          !strcmp(zl_zoo_architecture(files[i]), zl_zoo_architecture(files[j])))
-        group[i] = group[j];
-    if (group[i] < 0) group[i] = (*n_groups)++;
+    for (int g = 0; g < *n_groups && group[i] < 0; g++)
+      if (!strcmp(zl_zoo_dataset(files[i]), zl_zoo_dataset(files[first[g]])) &&
+          !strcmp(zl_zoo_architecture(files[i]), zl_zoo_architecture(files[first[g]])))
+        group[i] = g;
+    if (group[i] < 0) {
+      first[*n_groups] = i;
+      group[i] = (*n_groups)++;
+    }
   }
+  free(first);
   return rc;
 }
 
@@ -307,14 +430,16 @@ static int load_zoo(MPI_Comm comm, zl_zoo *files, char (*sha)[65], int n_files,
                     const analyze_opts *o, zoo_data *z, phase_times *t) {
   zl_report_input *in = &z->in;
   size_t len = 0;
+  for (int f = 0; f < n_files; f++)
+    len += strlen(zl_zoo_path(files[f])) + 1;
   in->rows_in_file = 0;
   in->files = zl_calloc((size_t)n_files, sizeof *in->files, "input files");
-  ZL_CALL(zl_comm_agree(comm, in->files ? 0 : ZL_ERR_RUNTIME));
+  in->path = zl_malloc(len, 1, "input paths");
+  ZL_CALL(zl_comm_agree(comm, (in->files && in->path) ? 0 : ZL_ERR_RUNTIME));
   in->n_files = n_files;
+  len = 0;
   for (int f = 0; f < n_files; f++) {
-    len += (size_t)snprintf(in->path + len, sizeof in->path - len, "%s%s", f ? "," : "",
-                            zl_zoo_path(files[f]));
-    if (len >= sizeof in->path) len = sizeof in->path - 1; /* truncated: keep what fits */
+    len += (size_t)sprintf(in->path + len, "%s%s", f ? "," : "", zl_zoo_path(files[f]));
     in->rows_in_file += zl_zoo_n_rows(files[f]);
     snprintf(in->files[f].path, sizeof in->files[f].path, "%s", zl_zoo_path(files[f]));
     in->files[f].rows = zl_zoo_n_rows(files[f]);
@@ -343,8 +468,9 @@ static int load_zoo(MPI_Comm comm, zl_zoo *files, char (*sha)[65], int n_files,
   return rc;
 }
 
-/* Opens the inputs, groups them into zoos and loads each zoo's rows and features. */
-static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o, zoo_data *zoos,
+/* Opens the inputs, groups them into *n_zoos zoos and loads each zoo's rows and features into
+ * *zoos (allocated here; free each with zoo_data_free, also after an error). */
+static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o, zoo_data **zoos,
                        int *n_zoos, phase_times *t) {
   zl_zoo *files = zl_calloc((size_t)n, sizeof *files, "zoo files");
   zl_zoo *members = zl_calloc((size_t)n, sizeof *members, "zoo files");
@@ -353,7 +479,14 @@ static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o
   char(*member_sha)[65] = zl_calloc((size_t)n, 65, "checksums");
   int rc =
       zl_comm_agree(comm, (files && members && group && sha && member_sha) ? 0 : ZL_ERR_RUNTIME);
+  *zoos = NULL;
+  *n_zoos = 0;
   if (!rc) rc = open_inputs(comm, paths, n, files, group, n_zoos);
+  if (!rc) {
+    *zoos = zl_calloc((size_t)*n_zoos, sizeof **zoos, "inputs");
+    rc = zl_comm_agree(comm, *zoos ? 0 : ZL_ERR_RUNTIME);
+    if (rc) *n_zoos = 0;
+  }
   double t0 = MPI_Wtime();
   if (!rc)
     rc = zl_checksum_files(comm, (const char *const *)paths, n, ZL_CHECKSUM_PIECE_BYTES, sha);
@@ -365,7 +498,7 @@ static int load_inputs(MPI_Comm comm, char **paths, int n, const analyze_opts *o
         memcpy(member_sha[m], sha[i], 65);
         members[m++] = files[i];
       }
-    rc = load_zoo(comm, members, member_sha, m, o, &zoos[z], t);
+    rc = load_zoo(comm, members, member_sha, m, o, &(*zoos)[z], t);
   }
   free(sha);
   free(member_sha);
@@ -423,8 +556,18 @@ typedef struct {
   int n, cap;
 } result_list;
 
+/* The next result, the list grown as needed: zoos can be many, and transfer makes their pairs. */
 static zl_report_result *next_result(result_list *l) {
-  if (l->n == l->cap) return NULL;
+  if (l->n == l->cap) {
+    int cap = l->cap ? 2 * l->cap : 16;
+    zl_report_result *r = realloc(l->r, (size_t)cap * sizeof *r);
+    if (!r) {
+      (void)ZL_ERR(ZL_ERR_RUNTIME, "out of memory (%d results)", cap);
+      return NULL;
+    }
+    l->r = r;
+    l->cap = cap;
+  }
   zl_report_result *r = &l->r[l->n++];
   memset(r, 0, sizeof *r);
   return r;
@@ -518,18 +661,19 @@ static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_z
   int rc = 0, rank = zl_comm_rank(comm);
   for (int si = 0; !rc && si < o->n_specs; si++) {
     const feature_spec *sp = &o->specs[si];
-    double *X[64];
-    int F[64], owned[64];
-    uint64_t cols[64];
-    for (int z = 0; z < n_zoos; z++)
-      X[z] = NULL, owned[z] = 0;
+    double **X = zl_calloc((size_t)n_zoos, sizeof *X, "feature matrices");
+    int *F = zl_calloc((size_t)n_zoos, sizeof *F, "feature counts");
+    int *owned = zl_calloc((size_t)n_zoos, sizeof *owned, "feature matrices");
+    uint64_t *cols = zl_calloc((size_t)n_zoos, sizeof *cols, "feature columns");
+    rc = zl_comm_agree(comm, (X && F && owned && cols) ? 0 : ZL_ERR_RUNTIME);
     for (int z = 0; !rc && z < n_zoos; z++)
       rc = spec_matrix(comm, &zoos[z], sp, &X[z], &F[z], &owned[z], &cols[z]);
     for (int e = 0; !rc && e < ZL_N_ESTIMATORS; e++) {
       if (!o->estimators[e]) continue;
       for (int z = 0; !rc && z < n_zoos; z++) {
         zl_report_result *r = next_result(res);
-        rc = run_cv(comm, o, &zoos[z], z, X[z], F[z], sp, (zl_estimator)e, pred, r, grid);
+        rc = zl_comm_agree(comm, r ? 0 : ZL_ERR_RUNTIME);
+        if (!rc) rc = run_cv(comm, o, &zoos[z], z, X[z], F[z], sp, (zl_estimator)e, pred, r, grid);
         if (!rc && rank == 0) print_summary(r);
       }
       for (int a = 0; !rc && a < n_zoos; a++)
@@ -537,12 +681,19 @@ static int run_all(MPI_Comm comm, const analyze_opts *o, zoo_data *zoos, int n_z
           if (a == b || F[a] != F[b] || cols[a] != cols[b])
             continue; /* columns must mean the same */
           zl_report_result *r = next_result(res);
-          rc = run_transfer(comm, o, &zoos[a], X[a], &zoos[b], X[b], F[a], sp, (zl_estimator)e, r);
+          rc = zl_comm_agree(comm, r ? 0 : ZL_ERR_RUNTIME);
+          if (!rc)
+            rc =
+                run_transfer(comm, o, &zoos[a], X[a], &zoos[b], X[b], F[a], sp, (zl_estimator)e, r);
           if (!rc && rank == 0) print_summary(r);
         }
     }
-    for (int z = 0; z < n_zoos; z++)
+    for (int z = 0; X && owned && z < n_zoos; z++)
       if (owned[z]) free(X[z]);
+    free(X);
+    free(F);
+    free(owned);
+    free(cols);
   }
   return rc;
 }
@@ -558,12 +709,14 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   int rc = parse_features(&o, "wstats,hparams,spectral,pooled");
   if (!rc) rc = parse_estimators(&o, "ridge,rff");
   if (!rc)
-    rc = zl_cli_parse(comm, "analyze", "ZOO.h5... --out DIR [options]", options,
+    rc = zl_cli_parse(comm, "analyze", "ZOO.h5|DIR... --out DIR [options]", options,
                       (int)(sizeof options / sizeof options[0]), on_option, &o, argc, argv, &first);
   if (rc == ZL_CLI_HELP) return 0;
   if (!rc && !o.out) rc = ZL_ERR(ZL_ERR_USAGE, "analyze: --out DIR is required");
   if (!rc && first >= argc) rc = ZL_ERR(ZL_ERR_USAGE, "analyze: give at least one zoo file");
-  if (!rc && argc - first > 64) rc = ZL_ERR(ZL_ERR_USAGE, "analyze: at most 64 zoo files");
+  if (rc) return zl_cli_fail(comm, rc);
+  input_list files;
+  rc = expand_inputs(comm, argv + first, argc - first, &files);
   if (rc) return zl_cli_fail(comm, rc);
 
   double t_start = MPI_Wtime();
@@ -571,19 +724,18 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   char started[32] = "unknown";
   struct tm tm;
   if (gmtime_r(&now, &tm)) strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  int rank = zl_comm_rank(comm), n_zoos = argc - first, n_est = 0;
-  for (int e = 0; e < ZL_N_ESTIMATORS; e++)
-    n_est += o.estimators[e];
-  zoo_data *zoos = zl_calloc((size_t)n_zoos, sizeof *zoos, "inputs");
-  zl_report_input *inputs = zl_calloc((size_t)n_zoos, sizeof *inputs, "inputs");
-  /* Zoos are at most as many as files; the results list is sized for that. */
-  result_list res = {NULL, 0, o.n_specs * n_est * n_zoos * n_zoos};
-  res.r = zl_calloc((size_t)res.cap, sizeof *res.r, "results");
-  rc = (zoos && inputs && res.r) ? 0 : ZL_ERR_RUNTIME;
-  if (!rc && rank == 0) rc = make_out_dir(o.out);
+  int rank = zl_comm_rank(comm), n_zoos = 0;
+  zoo_data *zoos = NULL;
+  zl_report_input *inputs = NULL;
+  result_list res = {NULL, 0, 0};
+  if (rank == 0) rc = make_out_dir(o.out);
   rc = zl_comm_agree(comm, rc);
   phase_times t = {0, 0, 0, 0};
-  if (!rc) rc = load_inputs(comm, argv + first, argc - first, &o, zoos, &n_zoos, &t);
+  if (!rc) rc = load_inputs(comm, files.path, files.n, &o, &zoos, &n_zoos, &t);
+  if (!rc) {
+    inputs = zl_calloc((size_t)n_zoos, sizeof *inputs, "inputs");
+    rc = zl_comm_agree(comm, inputs ? 0 : ZL_ERR_RUNTIME);
+  }
   char pred_path[4200];
   snprintf(pred_path, sizeof pred_path, "%s/predictions.h5", o.out);
   zl_predictions pred = NULL;
@@ -632,5 +784,6 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   free(zoos);
   free(inputs);
   free(res.r);
+  input_list_free(&files);
   return zl_cli_fail(comm, rc);
 }

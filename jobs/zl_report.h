@@ -18,7 +18,7 @@ typedef struct {
 
 /* One zoo: one file, or the files of a job array's tasks. */
 typedef struct {
-  char path[4096]; /* the files' paths, comma-separated */
+  char *path; /* the files' paths, comma-separated (malloc'ed: a zoo may be many files) */
   int n_files;
   zl_report_file *files;
   char dataset[64], architecture[64];
