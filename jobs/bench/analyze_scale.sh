@@ -10,6 +10,8 @@ ranks=${2:-2}
 work=${3:-$(mktemp -d)}
 mkdir -p "$work"
 zoolens=${ZOOLENS:-$here/build/jobs/zoolens}
+# Installed (PREFIX/share/zoolens/bench) there is no build tree: use zoolens on PATH (module load).
+[ -n "${ZOOLENS:-}" ] || [ -x "$zoolens" ] || zoolens=$(command -v zoolens) || { echo "$0: no zoolens: set ZOOLENS" >&2; exit 2; }
 launch=${ZL_MPIEXEC:-mpirun --oversubscribe $([ "$(id -u)" -ne 0 ] || echo --allow-run-as-root)}
 export OMPI_MCA_mpi_yield_when_idle=1
 printf '%10s %8s %16s %14s %12s\n' networks ranks peak_rss_MiB read+feat_s networks/s

@@ -9,6 +9,8 @@ n=${1:-20000}
 work=${2:-$(mktemp -d)}
 mkdir -p "$work"
 zoolens=${ZOOLENS:-$here/build/jobs/zoolens}
+# Installed (PREFIX/share/zoolens/bench) there is no build tree: use zoolens on PATH (module load).
+[ -n "${ZOOLENS:-}" ] || [ -x "$zoolens" ] || zoolens=$(command -v zoolens) || { echo "$0: no zoolens: set ZOOLENS" >&2; exit 2; }
 launch=${ZL_MPIEXEC:-mpirun --oversubscribe $([ "$(id -u)" -ne 0 ] || echo --allow-run-as-root)}
 echo "OpenBLAS: $("$zoolens" --version | grep BLAS)"
 $launch -n 1 "$zoolens" synth --networks "$n" --out "$work/w.h5" >/dev/null
