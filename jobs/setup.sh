@@ -16,6 +16,8 @@ packages=(
   python3 python3-numpy python3-sklearn python3-h5py  # independent cross-checks in the tests
   librsvg2-bin libxml2-utils               # plot tests: render the SVGs (rsvg-convert), check XML (xmllint)
   slurmctld slurmd slurm-client munge      # one-node SLURM for the jobs/slurm scripts' test (slurm label)
+  clang                                    # build test: the tree also builds with clang -O3 -Werror
+  lmod                                     # install test: module load zoolens from an installed prefix
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -33,8 +35,13 @@ fi
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
+# Warnings are errors in CI (which sets CI=true) and for developers who ask (ZL_WERROR=ON), never
+# by default: a user's newer compiler must not break the build.
+werror=${ZL_WERROR:-OFF}
+[ "${CI:-}" != true ] || werror=ON
 mkdir -p "$build"
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/configure.log" 2>&1 ||
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZL_WERROR="$werror" \
+  >"$build/configure.log" 2>&1 ||
   { cat "$build/configure.log" >&2; exit 1; }
 cmake --build "$build" -j "$(nproc)" >&2
 echo "setup: built $build/jobs/zoolens" >&2
