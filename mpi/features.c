@@ -127,11 +127,60 @@ static int weight_set_row(row_ctx *c, zl_featset s, zl_spread spread, const floa
   }
 }
 
+/* The hyperparameters of this rank's rows, read in the weights' pass over the files (so each file
+ * is opened once): v[h] for a numeric one, codes[h] for a categorical one. */
+typedef struct {
+  int H;
+  double **v;
+  int32_t **codes;
+} hp_values;
+
+static void hp_values_free(hp_values *hp) {
+  for (int h = 0; h < hp->H && hp->v && hp->codes; h++) {
+    free(hp->v[h]);
+    free(hp->codes[h]);
+  }
+  free(hp->v);
+  free(hp->codes);
+  memset(hp, 0, sizeof *hp);
+}
+
+static int hp_values_alloc(MPI_Comm comm, int H, int64_t n, hp_values *hp) {
+  hp->H = H;
+  hp->v = zl_calloc((size_t)H + 1, sizeof *hp->v, "hparam values");
+  hp->codes = zl_calloc((size_t)H + 1, sizeof *hp->codes, "hparam codes");
+  int rc = zl_comm_agree(comm, (hp->v && hp->codes) ? 0 : ZL_ERR_RUNTIME);
+  for (int h = 0; !rc && h < H; h++) {
+    hp->v[h] = zl_malloc((size_t)n, sizeof(double), "hparam values");
+    hp->codes[h] = zl_malloc((size_t)n, sizeof(int32_t), "hparam codes");
+    rc = zl_comm_agree(comm, (hp->v[h] && hp->codes[h]) ? 0 : ZL_ERR_RUNTIME);
+  }
+  return rc;
+}
+
+/* Reads every hparam of this rank's rows in file f of the zoo (resumed); the names are those of
+ * files[0], which every file shares (zl_features_check_files). */
+static int read_hparams(const zl_zoo *files, int f, const zl_rows *rows, hp_values *hp) {
+  int64_t lo, hi;
+  zl_rows_file_range(rows, f, &lo, &hi);
+  for (int h = 0; h < hp->H; h++) {
+    char col[300];
+    int n_labels = 0;
+    snprintf(col, sizeof col, "hparams/%s", zl_zoo_hparam_name(files[0], h));
+    zl_zoo_hparam_labels(files[0], h, &n_labels);
+    ZL_CALL(n_labels ? zl_zoo_read_column_rows(files[f], col, ZL_I32, rows->row + lo, hi - lo,
+                                               hp->codes[h] + lo)
+                     : zl_zoo_read_column_rows(files[f], col, ZL_F64, rows->row + lo, hi - lo,
+                                               hp->v[h] + lo));
+  }
+  return 0;
+}
+
 /* The weight-based sets: one pass over the weights of every file, in bounded blocks of collective
- * reads. */
+ * reads; the hyperparameters (hp, unless NULL) are read in the same pass. */
 static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const int *want,
-                       zl_spread spread, zl_featmat *out, int64_t *local_dropped, double *t_read,
-                       double *t_features) {
+                       zl_spread spread, zl_featmat *out, hp_values *hp, int64_t *local_dropped,
+                       double *t_read, double *t_features) {
   MPI_Comm comm = zl_zoo_comm(files[0]);
   row_ctx c;
   int rc = row_ctx_init(files[0], want, &c);
@@ -185,6 +234,7 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
       rc = zl_comm_agree(comm, rc);
       zl_progress_update(&prog, lo + cnt);
     }
+    if (!rc && n_blocks && hp) rc = read_hparams(files, f, rows, hp);
     if (n_blocks) {
       int suspended = zl_zoo_suspend(files[f]);
       if (!rc) rc = suspended;
@@ -211,31 +261,6 @@ static int is_bookkeeping(const char *name) {
   for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
     if (!strcmp(name, skip[i])) return 1;
   return 0;
-}
-
-/* Reads every hparam of this rank's rows into v[h] (numeric) or codes[h] (categorical), file by
- * file: each file is opened once, and only while it is read. */
-static int read_hparams(const zl_zoo *files, int n_files, const zl_rows *rows, double **v,
-                        int32_t **codes) {
-  int H = zl_zoo_n_hparams(files[0]), rc = 0;
-  for (int f = 0; !rc && f < n_files; f++) {
-    int64_t lo, hi;
-    zl_rows_file_range(rows, f, &lo, &hi);
-    ZL_CALL(zl_zoo_resume(files[f]));
-    for (int h = 0; !rc && h < H; h++) {
-      char col[300];
-      int n_labels = 0;
-      snprintf(col, sizeof col, "hparams/%s", zl_zoo_hparam_name(files[0], h));
-      zl_zoo_hparam_labels(files[0], h, &n_labels);
-      rc = n_labels
-               ? zl_zoo_read_column_rows(files[f], col, ZL_I32, rows->row + lo, hi - lo,
-                                         codes[h] + lo)
-               : zl_zoo_read_column_rows(files[f], col, ZL_F64, rows->row + lo, hi - lo, v[h] + lo);
-    }
-    int suspended = zl_zoo_suspend(files[f]);
-    if (!rc) rc = suspended;
-  }
-  return rc;
 }
 
 /* Plans hparam h from its values on this rank's rows (read_hparams): the decisions use statistics
@@ -280,21 +305,15 @@ static int plan_hparam(zl_zoo zoo, const zl_rows *rows, int h, const double *v,
   return 0;
 }
 
-static int hparam_set(const zl_zoo *files, int n_files, const zl_rows *rows, zl_featmat *out) {
-  zl_zoo zoo = files[0];
+/* The hparams set of the zoo whose first file is zoo, from the values read (hp). */
+static int hparam_set(zl_zoo zoo, const zl_rows *rows, const hp_values *hp, zl_featmat *out) {
   MPI_Comm comm = zl_zoo_comm(zoo);
-  int H = zl_zoo_n_hparams(zoo), rc = 0;
+  int H = hp->H, rc = 0;
   int64_t n = rows->n;
+  double **v = hp->v;
+  int32_t **codes = hp->codes;
   hp_plan *plan = zl_calloc((size_t)H + 1, sizeof *plan, "hparam plan");
-  double **v = zl_calloc((size_t)H + 1, sizeof *v, "hparam values");
-  int32_t **codes = zl_calloc((size_t)H + 1, sizeof *codes, "hparam codes");
-  rc = zl_comm_agree(comm, (plan && v && codes) ? 0 : ZL_ERR_RUNTIME);
-  for (int h = 0; !rc && h < H; h++) {
-    v[h] = zl_malloc((size_t)n, sizeof(double), "hparam values");
-    codes[h] = zl_malloc((size_t)n, sizeof(int32_t), "hparam codes");
-    rc = zl_comm_agree(comm, (v[h] && codes[h]) ? 0 : ZL_ERR_RUNTIME);
-  }
-  if (!rc) rc = read_hparams(files, n_files, rows, v, codes);
+  rc = zl_comm_agree(comm, plan ? 0 : ZL_ERR_RUNTIME);
   for (int h = 0; !rc && h < H; h++)
     rc = zl_comm_agree(comm, plan_hparam(zoo, rows, h, v[h], codes[h], &plan[h]));
   int F = 0;
@@ -330,12 +349,6 @@ static int hparam_set(const zl_zoo *files, int n_files, const zl_rows *rows, zl_
     }
     j += plan[h].n_labels ? plan[h].n_labels : 1;
   }
-  for (int h = 0; h < H && v && codes; h++) {
-    free(v[h]);
-    free(codes[h]);
-  }
-  free(v);
-  free(codes);
   free(plan);
   return rc;
 }
@@ -358,12 +371,18 @@ int zl_features_compute(const zl_zoo *files, int n_files, zl_rows *rows, const i
   memset(out, 0, sizeof(zl_featmat) * ZL_N_FEATSETS);
   *t_read = *t_features = 0.0;
   int64_t local_dropped = 0;
-  int rc = weight_sets(files, n_files, rows, want, spread, out, &local_dropped, t_read, t_features);
+  hp_values hp = {0, NULL, NULL};
+  int rc =
+      want[ZL_FEAT_HPARAMS] ? hp_values_alloc(comm, zl_zoo_n_hparams(files[0]), rows->n, &hp) : 0;
+  if (!rc)
+    rc = weight_sets(files, n_files, rows, want, spread, out, want[ZL_FEAT_HPARAMS] ? &hp : NULL,
+                     &local_dropped, t_read, t_features);
   rc = zl_comm_agree(comm, rc);
   if (!rc && MPI_Allreduce(&local_dropped, dropped, 1, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
     rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Allreduce(dropped rows) failed");
   /* After the weights, so rows dropped for non-finite weights do not shape the columns. */
-  if (!rc && want[ZL_FEAT_HPARAMS]) rc = hparam_set(files, n_files, rows, &out[ZL_FEAT_HPARAMS]);
+  if (!rc && want[ZL_FEAT_HPARAMS]) rc = hparam_set(files[0], rows, &hp, &out[ZL_FEAT_HPARAMS]);
+  hp_values_free(&hp);
   for (int s = 0; s < ZL_N_FEATSETS; s++)
     if (s != ZL_FEAT_HPARAMS) out[s].columns = layout_columns(files[0], (zl_featset)s);
   if (rc)
