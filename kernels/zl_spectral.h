@@ -56,4 +56,8 @@ void zl_spectral_destroy(zl_spectral_ctx *ctx);
  * Not collective. */
 int zl_spectral_row(zl_spectral_ctx ctx, const float *row, const int64_t *offset, double *out);
 
+/* How many kernels zl_spectral_row has handed to dgesdd since the context was created: those too
+ * ill-conditioned for the Gram route (or whose eigensolve failed to converge). Not collective. */
+int64_t zl_spectral_svd_count(zl_spectral_ctx ctx);
+
 #endif

@@ -1,6 +1,7 @@
 /* zl_spectral (serial, 1 process): shape parsing; exact features of hand-checkable matrices;
  * random kernels against singular values from LAPACK's dgesvd and from the eigenvalues of WᵀW;
- * kernels of condition numbers on both sides of the Gram route's limit against dgesvd. */
+ * kernels of condition numbers on both sides of the Gram route's limit, and of every order 1..20,
+ * against dgesvd. */
 #include "zl_error.h"
 #include "zl_rng.h"
 #include "zl_spectral.h"
@@ -49,12 +50,16 @@ static void check_shapes(void) {
   check_bad_shape("(65536, 65536, 2)", "INT_MAX rows");
 }
 
+/* Kernels one_kernel has seen go to dgesdd rather than the Gram route. */
+static int64_t svd_runs;
+
 /* Features of one rows × cols kernel given row-major, through a context made for it alone. */
 static int one_kernel(const float *w, int rows, int cols, double *out) {
   zl_spectral_ctx c;
   const int64_t offset = 0;
   int rc = zl_spectral_create(1, &rows, &cols, &c);
   if (!rc) rc = zl_spectral_row(c, w, &offset, out);
+  if (!rc) svd_runs += zl_spectral_svd_count(c);
   zl_spectral_destroy(&c);
   ZL_CHECK(c == NULL);
   return rc;
@@ -253,12 +258,51 @@ static void check_conditioning(void) {
         a[i] = w[i];
         fro2 += a[i] * a[i];
       }
+      const int64_t before = svd_runs;
       ZL_CHECK(one_kernel(w, m, n, o) == 0);
+      /* Well inside the limit the Gram route serves; far beyond it dgesdd. */
+      if (shrink[f] <= 10) ZL_CHECK(svd_runs == before);
+      if (shrink[f] >= 1e3) ZL_CHECK(svd_runs == before + 1);
       svd_reference(a, m, n, s);
       features_of(s, mn, fro2, ref);
       for (int j = 0; j < ZL_SPECTRAL_PER_KERNEL; j++)
         ZL_CHECK_CLOSE(o[j], ref[j], 1e-10);
     }
+}
+
+/* The Gram route's own eigensolver (tred2 + tqli) on every order 1..20, tall and wide, against
+ * dgesvd: random kernels, columns of unequal scale, and block-diagonal kernels, whose Gram matrix
+ * splits into independent blocks (exact zeros on the tridiagonal). */
+static void check_gram_orders(void) {
+  enum { MAX_R = 20, MAX_L = 3 * MAX_R };
+  float w[MAX_L * MAX_R];
+  double a[MAX_L * MAX_R], s[MAX_R], ref[ZL_SPECTRAL_PER_KERNEL], o[ZL_SPECTRAL_PER_KERNEL];
+  zl_rng rng;
+  zl_rng_init(&rng, 2718, 0);
+  for (int r = 1; r <= MAX_R; r++)
+    for (int pattern = 0; pattern < 3; pattern++)
+      for (int tall = 0; tall < 2; tall++) {
+        const int len = 2 * r + (int)zl_rng_below(&rng, (uint64_t)r + 1);
+        const int m = tall ? len : r, n = tall ? r : len;
+        double fro2 = 0;
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < n; j++) {
+            const int p = tall ? j : i, q = tall ? i : j; /* p indexes the Gram matrix's order */
+            double v = zl_rng_normal(&rng);
+            if (pattern == 1) v *= 1 + p % 5;
+            if (pattern == 2 && (p < r / 2) != (q < len / 2)) v = 0;
+            w[i * n + j] = (float)v;
+            a[i * n + j] = w[i * n + j];
+            fro2 += a[i * n + j] * a[i * n + j];
+          }
+        const int64_t before = svd_runs;
+        ZL_CHECK(one_kernel(w, m, n, o) == 0);
+        ZL_CHECK(svd_runs == before); /* every one well-conditioned: the Gram route's */
+        svd_reference(a, m, n, s);
+        features_of(s, r, fro2, ref);
+        for (int j = 0; j < ZL_SPECTRAL_PER_KERNEL; j++)
+          ZL_CHECK_CLOSE(o[j], ref[j], 1e-10);
+      }
 }
 
 int main(void) {
@@ -267,5 +311,6 @@ int main(void) {
   check_errors();
   check_random();
   check_conditioning();
+  check_gram_orders();
   return zl_test_finish();
 }
