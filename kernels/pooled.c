@@ -4,9 +4,9 @@
 
 #include "zl_error.h"
 
-/* W-stats of the tensors t with is_kernel[t] == kernels, gathered into scratch in row order; the
- * selection inside zl_wstats_row copies them once more, to scratch + n. Returns how many weights
- * the pool holds (0: out untouched). */
+/* W-stats of the tensors t with is_kernel[t] == kernels, gathered into scratch in row order (the
+ * summation order of the mean and spread); zl_wstats_row selects within scratch + n. Returns how
+ * many weights the pool holds (0: out untouched). */
 static int64_t pool_stats(const float *row, int n_tensors, const int64_t *offset,
                           const int64_t *size, const int *is_kernel, int kernels, zl_spread spread,
                           float *scratch, double *out) {

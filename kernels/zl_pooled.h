@@ -24,7 +24,7 @@ enum {
  * the concatenation of its tensors in row order. A network without biases gets 0 for the bias
  * pool: a layer without bias computes what one with zero biases does.
  * @param[in]  row      the P = Σ size weights, all finite (zl_all_finite)
- * @param[out] scratch  2·P floats (a pool is gathered, then copied once more for selection)
+ * @param[out] scratch  2·P floats (a pool is gathered, then zl_wstats_row uses as many again)
  * @param[out] out      ZL_POOLED_COUNT numbers
  * @return 0, or ZL_ERR_RUNTIME when no tensor is a kernel. Not collective. */
 int zl_pooled_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
