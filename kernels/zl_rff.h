@@ -5,6 +5,7 @@
 #ifndef ZL_RFF_H
 #define ZL_RFF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct zl_rff_s *zl_rff;
@@ -17,6 +18,10 @@ int zl_rff_create(int F, int D, double h, const double *mu, const double *sd, ui
 
 /* Z (n × D, row-major) = the features of X (n × F, row-major); one DGEMM. Not collective. */
 int zl_rff_apply(zl_rff rff, const double *X, int64_t n, double *Z);
+
+/* z[i] = scale · cos(z[i]) for i < n, within 2 ulp of libm's cos, the same bits on every
+ * machine. Not collective. */
+void zl_rff_cos(double *z, size_t n, double scale);
 
 void zl_rff_destroy(zl_rff *rff);
 

@@ -1,14 +1,20 @@
 #include "zl_estimate.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "zl_comm.h"
 #include "zl_knots.h"
+#include "zl_krr.h"
 #include "zl_qmap.h"
 #include "zl_rff.h"
-#include "zl_ridge.h"
+#include "zl_ridgesys.h"
+#include "zl_rng.h"
+#include "zl_solve.h"
+#include "zl_tiles.h"
+#include "zl_xsum.h"
 
 /* λ grid for standardised features and a per-row loss: 1e-6 … 1e3 in half decades, ascending. */
 #define N_LAMBDA 19
@@ -16,12 +22,12 @@
  * is the median heuristic; two steps either side let inner CV pick smoother or sharper (with only
  * one, a Fashion-MNIST zoo lost 0.015 R²). */
 static const double bandwidth_mult[] = {0.25, 0.5, 1.0, 2.0, 4.0};
-#define MAX_CAND 5
+#define N_BW 5
 /* Quantile knots of rff's input map: percentiles (21 or 1001 moved R² by < 0.01 on two zoos). */
 #define N_KNOTS 101
-/* Rows mapped through random features at once, for the Grams and for predictions: bounds the
- * extra memory. */
-#define MAP_BLOCK 4096
+/* Rows of the subsample on which rff chooses its bandwidth (exact kernel ridge, an eigensolve per
+ * inner training set and bandwidth): zoos with at most this many networks are fitted exactly. */
+#define M_SEL 512
 
 static const char *const names[ZL_N_ESTIMATORS] = {"ridge", "rff"};
 
@@ -38,246 +44,902 @@ int zl_estimator_parse(const char *name, zl_estimator *e) {
   return ZL_ERR_USAGE;
 }
 
-/* Candidate feature maps, each with its per-fold statistics: ridge has one (the identity), rff one
- * per bandwidth. */
+static double lambda_at(int l) {
+  return pow(10.0, -6.0 + 0.5 * l);
+}
+
+/* The inner training sets: task t leaves out folds a[t] and b[t] (b = -1: only a). Cross-validation
+ * uses every pair, so one fit serves outer folds a and b; a transfer fit on all folds leaves one
+ * out at a time. */
 typedef struct {
-  int n, F;
-  zl_qmap qmap;   /* rff: the inputs' quantile map; NULL: none */
-  double *mapped; /* rff: MAP_BLOCK × F rows through qmap */
-  int D[MAX_CAND];
-  double h[MAX_CAND];
-  zl_rff map[MAX_CAND]; /* NULL: identity */
-  zl_cvridge cv[MAX_CAND];
-  double *inner[MAX_CAND]; /* zl_cvridge_inner_sse tables, made on first use */
-} model;
+  int n, K, cv;
+  int *a, *b;
+} plan;
 
-static void model_free(model *m) {
-  zl_qmap_destroy(&m->qmap);
-  free(m->mapped);
-  for (int c = 0; c < m->n; c++) {
-    zl_rff_destroy(&m->map[c]);
-    zl_cvridge_destroy(&m->cv[c]);
-    free(m->inner[c]);
-  }
-  memset(m, 0, sizeof *m);
-}
-
-/* Mean and population std of every feature over the used rows, reduced across ranks (two passes,
- * so the variance does not cancel). */
-static int column_stats(MPI_Comm comm, const zl_rows *rows, const double *X, int F, double *mu,
-                        double *sd) {
-  double *acc = zl_calloc((size_t)F + 1, sizeof(double), "feature sums");
-  int rc = zl_comm_agree(comm, acc ? 0 : ZL_ERR_RUNTIME);
-  for (int pass = 0; !rc && pass < 2; pass++) {
-    memset(acc, 0, sizeof(double) * ((size_t)F + 1));
-    for (int64_t i = 0; i < rows->n; i++) {
-      if (rows->fold[i] < 0) continue;
-      for (int j = 0; j < F; j++) {
-        double d = X[i * F + j] - (pass ? mu[j] : 0.0);
-        acc[j] += pass ? d * d : d;
-      }
-      acc[F] += 1.0;
+static int plan_make(int K, int cv, plan *p) {
+  p->K = K;
+  p->cv = cv;
+  p->n = cv ? K * (K - 1) / 2 : K;
+  p->a = zl_malloc((size_t)p->n, sizeof(int), "training sets");
+  p->b = zl_malloc((size_t)p->n, sizeof(int), "training sets");
+  if (!p->a || !p->b) return ZL_ERR_RUNTIME;
+  int t = 0;
+  for (int a = 0; a < K; a++) {
+    if (!cv) {
+      p->a[t] = a;
+      p->b[t++] = -1;
     }
-    int m = MPI_Allreduce(MPI_IN_PLACE, acc, F + 1, MPI_DOUBLE, MPI_SUM, comm);
-    if (m != MPI_SUCCESS)
-      rc = zl_mpi_error(m, "MPI_Allreduce(feature statistics)", __FILE__, __LINE__);
-    double n = acc[F] > 0 ? acc[F] : 1.0;
-    for (int j = 0; !rc && j < F; j++)
-      if (pass)
-        sd[j] = sqrt(acc[j] / n);
-      else
-        mu[j] = acc[j] / n;
+    for (int b = a + 1; cv && b < K; b++) {
+      p->a[t] = a;
+      p->b[t++] = b;
+    }
   }
-  free(acc);
-  return rc;
+  return 0;
 }
 
-/* Maps rows [i0, i0 + n) of X through candidate c into Z (n × D). */
-static int map_rows(const model *m, int c, const double *X, int64_t i0, int64_t n, double *Z) {
-  if (!m->map[c]) {
-    memcpy(Z, X + i0 * m->F, sizeof(double) * (size_t)(n * m->F));
+static void plan_free(plan *p) {
+  free(p->a);
+  free(p->b);
+}
+
+static void plan_mask(const plan *p, int t, int *mask) {
+  for (int k = 0; k < p->K; k++)
+    mask[k] = k != p->a[t] && k != p->b[t];
+}
+
+/* Entry of the inner-CV error table: candidate c, task t, side 0 (error on fold a) or 1 (on b). */
+static size_t tab_at(const plan *p, int c, int t, int side, int l) {
+  return (((size_t)c * p->n + t) * 2 + side) * N_LAMBDA + l;
+}
+
+/* The inner-CV error of outer slot s (a fold; -1: the transfer fit on all folds) for candidate c
+ * at λ l, summed over its tasks in task order. */
+static double slot_error(const plan *p, const double *tab, int c, int s, int l) {
+  double e = 0.0;
+  for (int t = 0; t < p->n; t++)
+    if (!p->cv)
+      e += tab[tab_at(p, c, t, 0, l)];
+    else if (p->a[t] == s)
+      e += tab[tab_at(p, c, t, 1, l)];
+    else if (p->b[t] == s)
+      e += tab[tab_at(p, c, t, 0, l)];
+  return e;
+}
+
+/* The candidate among cands[0..nc) and λ with the least error for slot s: the larger λ on a tie,
+ * then the first candidate; a NaN or infinite error never wins. */
+static void slot_choose(const plan *p, const double *tab, const int *cands, int nc, int s,
+                        int *cand, int *lam) {
+  double best = INFINITY;
+  *cand = cands[0];
+  *lam = N_LAMBDA - 1;
+  for (int i = 0; i < nc; i++) {
+    double cbest = INFINITY;
+    int cl = -1;
+    for (int l = 0; l < N_LAMBDA; l++) {
+      double e = slot_error(p, tab, cands[i], s, l);
+      if (e <= cbest) {
+        cbest = e;
+        cl = l;
+      }
+    }
+    if (cl >= 0 && cbest < best) {
+      best = cbest;
+      *cand = cands[i];
+      *lam = cl;
+    }
+  }
+}
+
+/* Everything about one training zoo. */
+typedef struct {
+  MPI_Comm comm;
+  int rank, size, K, F, n_cand;
+  zl_estimator e;
+  const zl_estimate_opts *o;
+  zl_tiles t;
+  zl_qmap qmap;    /* rff: the inputs' quantile map */
+  double *mu, *sd; /* rff: mean and std of the mapped inputs */
+  int64_t ns;      /* the subsample S, replicated: */
+  double *s_in;    /* ns × F inputs of the feature map (rff: quantile-mapped) */
+  double *s_y;
+  int *s_fold;
+  int all_in_s;     /* S holds every used row */
+  zl_rff map[N_BW]; /* rff: one map per bandwidth, made on first use */
+  zl_solver solver;
+  double *scratch; /* ZL_TILE_ROWS × F */
+} est;
+
+static void est_free(est *E) {
+  zl_tiles_free(&E->t);
+  zl_qmap_destroy(&E->qmap);
+  free(E->mu);
+  free(E->sd);
+  free(E->s_in);
+  free(E->s_y);
+  free(E->s_fold);
+  for (int c = 0; c < N_BW; c++)
+    zl_rff_destroy(&E->map[c]);
+  zl_solver_destroy(&E->solver);
+  free(E->scratch);
+}
+
+/* The map's inputs for n raw rows: rff's quantile map, or the rows themselves. */
+static const double *map_input(const est *E, const double *X, int64_t n, double *T) {
+  if (!E->qmap) return X;
+  zl_qmap_apply(E->qmap, X, n, T);
+  return T;
+}
+
+static int features_D(const est *E) {
+  return E->e == ZL_EST_RFF ? E->o->rff_features : E->F;
+}
+
+/* Candidate c's features Z (n × D) of n map inputs. */
+static int phi(est *E, int c, const double *in, int64_t n, double *Z) {
+  if (E->e != ZL_EST_RFF) {
+    memcpy(Z, in, sizeof(double) * (size_t)n * (size_t)E->F);
     return 0;
   }
-  for (int64_t b = 0; b < n; b += MAP_BLOCK) {
-    int64_t nb = n - b < MAP_BLOCK ? n - b : MAP_BLOCK;
-    zl_qmap_apply(m->qmap, X + (i0 + b) * m->F, nb, m->mapped);
-    ZL_CALL(zl_rff_apply(m->map[c], m->mapped, nb, Z + b * m->D[c]));
-  }
-  return 0;
+  if (!E->map[c])
+    ZL_CALL(zl_rff_create(E->F, E->o->rff_features, bandwidth_mult[c] * sqrt((double)E->F), E->mu,
+                          E->sd, E->o->seed, (uint64_t)c + 1, &E->map[c]));
+  return zl_rff_apply(E->map[c], in, n, Z);
 }
 
-/* Candidate c's rows, as zl_cvridge_accumulate_rows asks for them. */
-typedef struct {
-  const model *m;
-  int c;
-  const double *X;
-} mapped_source;
-
-static int mapped_rows(void *ctx, int64_t i0, int64_t n, double *out) {
-  const mapped_source *s = ctx;
-  return map_rows(s->m, s->c, s->X, i0, n, out);
-}
-
-/* rff's input map: quantile knots over the used rows of all ranks, then the mean and std of the
- * mapped features, which the random features standardise by. */
-static int input_map(MPI_Comm comm, const zl_rows *rows, const double *X, int F, model *m,
-                     double *mu, double *sd) {
-  double *knots = zl_malloc((size_t)F * N_KNOTS, sizeof(double), "quantile knots");
-  double *T = zl_malloc((size_t)rows->n * (size_t)F, sizeof(double), "mapped features");
-  m->mapped = zl_malloc((size_t)MAP_BLOCK * (size_t)F, sizeof(double), "mapped rows");
-  int rc = zl_comm_agree(comm, (knots && T && m->mapped) ? 0 : ZL_ERR_RUNTIME);
-  if (!rc) rc = zl_knots(comm, rows->n, F, X, rows->fold, N_KNOTS, knots);
-  if (!rc) rc = zl_comm_agree(comm, zl_qmap_create(F, N_KNOTS, knots, &m->qmap));
-  if (!rc) {
-    zl_qmap_apply(m->qmap, X, rows->n, T);
-    rc = column_stats(comm, rows, T, F, mu, sd);
-  }
-  free(knots);
-  free(T);
-  return rc;
-}
-
-/* Builds the candidates from this training zoo's rows and accumulates their fold statistics. */
-static int model_build(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o,
-                       const zl_rows *rows, const double *X, int F, model *m) {
-  memset(m, 0, sizeof *m);
-  m->F = F;
-  m->n = e == ZL_EST_RFF ? MAX_CAND : 1;
-  double *mu = NULL, *sd = NULL;
-  int rc = 0;
-  if (e == ZL_EST_RFF) {
-    mu = zl_malloc((size_t)F, sizeof(double), "feature means");
-    sd = zl_malloc((size_t)F, sizeof(double), "feature spreads");
-    rc = zl_comm_agree(comm, (mu && sd) ? 0 : ZL_ERR_RUNTIME);
-    if (!rc) rc = input_map(comm, rows, X, F, m, mu, sd);
-  }
-  for (int c = 0; !rc && c < m->n; c++) {
-    m->D[c] = e == ZL_EST_RFF ? o->rff_features : F;
-    if (e == ZL_EST_RFF) {
-      m->h[c] = bandwidth_mult[c];
-      rc = zl_rff_create(F, m->D[c], bandwidth_mult[c] * sqrt((double)F), mu, sd, o->seed,
-                         (uint64_t)c + 1, &m->map[c]);
-    }
-    rc = zl_comm_agree(comm, rc);
-    if (!rc) rc = zl_cvridge_create(comm, m->D[c], o->folds, &m->cv[c]);
-    mapped_source src = {m, c, X};
-    /* rff's mapped rows are made a block at a time: n × D of them would not fit at 10⁷ networks. */
-    if (!rc && m->map[c])
-      rc = zl_cvridge_accumulate_rows(m->cv[c], rows->n, mapped_rows, &src, rows->y, rows->fold,
-                                      MAP_BLOCK);
-    else if (!rc)
-      rc = zl_cvridge_accumulate(m->cv[c], rows->n, X, rows->y, rows->fold);
-  }
-  for (int k = 0; !rc && k < o->folds; k++)
-    if (zl_cvridge_fold_rows(m->cv[0], k) == 0)
-      rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d has no network with finite weights", k);
-  free(mu);
-  free(sd);
-  if (rc) model_free(m);
-  return rc;
-}
-
-/* Inner CV over the folds other than `outer` (-1: all folds): the candidate and λ with the least
- * validation error (the larger λ, then the first candidate, on a tie). */
-static int model_select(MPI_Comm comm, model *m, int K, int outer, int *cand, double *lambda) {
-  double grid[N_LAMBDA], best = INFINITY;
-  *cand = 0;
-  *lambda = pow(10.0, -6.0 + 0.5 * (N_LAMBDA - 1)); /* the strongest, when every fit failed */
-  for (int i = 0; i < N_LAMBDA; i++)
-    grid[i] = pow(10.0, -6.0 + 0.5 * i);
-  for (int c = 0; c < m->n; c++) {
-    double l = 0, sse = INFINITY;
-    if (outer < 0) {
-      ZL_CALL(zl_cvridge_select_lambda(m->cv[c], outer, grid, N_LAMBDA, &l, &sse));
-    } else {
-      if (!m->inner[c]) {
-        m->inner[c] = zl_malloc((size_t)K * K * N_LAMBDA, sizeof(double), "inner-CV errors");
-        ZL_CALL(zl_comm_agree(comm, m->inner[c] ? 0 : ZL_ERR_RUNTIME));
-        ZL_CALL(zl_cvridge_inner_sse(m->cv[c], grid, N_LAMBDA, m->inner[c]));
-      }
-      for (int g = 0; g < N_LAMBDA; g++) {
-        double t = 0;
-        for (int v = 0; v < K; v++)
-          t += m->inner[c][((size_t)outer * K + v) * N_LAMBDA + g];
-        if (t <= sse) { /* a NaN error (a failed fit) never compares true: that λ is skipped */
-          sse = t;
-          l = grid[g];
+/* Mean and population std of the quantile-mapped inputs over the used rows, summed exactly. */
+static int mapped_moments(est *E) {
+  const int F = E->F;
+  zl_xint *acc = zl_calloc((size_t)F, sizeof(zl_xint), "exact sums");
+  int *ex = zl_malloc((size_t)F, sizeof(int), "exponents");
+  double *part = zl_malloc((size_t)F, sizeof(double), "tile sums");
+  int rc = zl_comm_agree(E->comm, (acc && ex && part) ? 0 : ZL_ERR_RUNTIME);
+  /* Mapped values lie in [0, 1], and so do their deviations from the mean. */
+  for (int j = 0; !rc && j < F; j++)
+    ex[j] = zl_xsum_exponent(zl_xsum_bits((double)E->t.used_total));
+  for (int pass = 0; !rc && pass < 2; pass++) {
+    memset(acc, 0, sizeof(zl_xint) * (size_t)F);
+    for (int64_t j = 0; j < zl_tiles_count(&E->t); j++) {
+      int64_t i0, n;
+      zl_tiles_range(&E->t, j, &i0, &n);
+      zl_qmap_apply(E->qmap, E->t.X + i0 * F, n, E->scratch);
+      memset(part, 0, sizeof(double) * (size_t)F);
+      for (int64_t i = 0; i < n; i++) {
+        if (E->t.fold[i0 + i] < 0) continue;
+        for (int f = 0; f < F; f++) {
+          double d = E->scratch[i * F + f] - (pass ? E->mu[f] : 0.0);
+          part[f] += pass ? d * d : d;
         }
       }
+      zl_xsum_add(acc, part, ex, (size_t)F);
     }
-    if (sse < best) {
-      best = sse;
-      *cand = c;
-      *lambda = l;
+    rc = zl_xsum_allreduce(E->comm, acc, (size_t)F);
+    if (rc) break;
+    zl_xsum_value(acc, ex, (size_t)F, part);
+    double n = (double)E->t.used_total;
+    for (int f = 0; f < F; f++)
+      if (pass)
+        E->sd[f] = sqrt(part[f] / n);
+      else
+        E->mu[f] = part[f] / n;
+  }
+  free(acc);
+  free(ex);
+  free(part);
+  return rc;
+}
+
+/* S: every used row when there are at most M_SEL, else the used rows whose seeded hash of their
+ * position in the selection falls below M_SEL / used (about M_SEL rows), gathered in selection
+ * order on every rank. */
+static int subsample(est *E) {
+  const int F = E->F;
+  const zl_tiles *t = &E->t;
+  E->all_in_s = t->used_total <= M_SEL;
+  uint64_t thr = E->all_in_s
+                     ? UINT64_MAX
+                     : (uint64_t)((double)M_SEL / (double)t->used_total * 18446744073709551616.0);
+  int64_t mine = 0;
+  for (int64_t i = 0; i < t->n; i++)
+    mine += t->fold[i] >= 0 &&
+            zl_hash64(E->o->seed ^ 0x53554253414d504cULL, (uint64_t)(t->first + i)) <= thr;
+  int size = E->size, m = (int)mine;
+  int *counts = zl_malloc((size_t)size, sizeof(int), "subsample counts");
+  int *displs = zl_malloc((size_t)size, sizeof(int), "subsample counts");
+  double *in = zl_malloc((size_t)(mine + 1), sizeof(double) * (size_t)F, "subsample");
+  double *y = zl_malloc((size_t)(mine + 1), sizeof(double), "subsample");
+  int *fold = zl_malloc((size_t)(mine + 1), sizeof(int), "subsample");
+  int rc = zl_comm_agree(E->comm, (counts && displs && in && y && fold) ? 0 : ZL_ERR_RUNTIME);
+  for (int64_t j = 0, r = 0; !rc && j < zl_tiles_count(t); j++) {
+    int64_t i0, n;
+    zl_tiles_range(t, j, &i0, &n);
+    const double *mapped = map_input(E, t->X + i0 * F, n, E->scratch);
+    for (int64_t i = i0; i < i0 + n; i++)
+      if (t->fold[i] >= 0 &&
+          zl_hash64(E->o->seed ^ 0x53554253414d504cULL, (uint64_t)(t->first + i)) <= thr) {
+        memcpy(in + r * F, mapped + (i - i0) * F, sizeof(double) * (size_t)F);
+        y[r] = t->y[i];
+        fold[r++] = t->fold[i];
+      }
+  }
+  if (!rc) {
+    int g = MPI_Allgather(&m, 1, MPI_INT, counts, 1, MPI_INT, E->comm);
+    if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allgather(subsample)", __FILE__, __LINE__);
+  }
+  int64_t ns = 0;
+  for (int r = 0; !rc && r < size; r++) {
+    displs[r] = (int)ns;
+    ns += counts[r];
+  }
+  if (!rc) {
+    E->ns = ns;
+    E->s_in = zl_malloc((size_t)ns + 1, sizeof(double) * (size_t)F, "subsample");
+    E->s_y = zl_malloc((size_t)ns + 1, sizeof(double), "subsample");
+    E->s_fold = zl_malloc((size_t)ns + 1, sizeof(int), "subsample");
+    rc = zl_comm_agree(E->comm, (E->s_in && E->s_y && E->s_fold) ? 0 : ZL_ERR_RUNTIME);
+  }
+  if (!rc) {
+    MPI_Datatype row;
+    int g = MPI_Type_contiguous(F, MPI_DOUBLE, &row);
+    if (g == MPI_SUCCESS) g = MPI_Type_commit(&row);
+    if (g == MPI_SUCCESS) {
+      g = MPI_Allgatherv(in, m, row, E->s_in, counts, displs, row, E->comm);
+      MPI_Type_free(&row);
     }
+    if (g == MPI_SUCCESS)
+      g = MPI_Allgatherv(y, m, MPI_DOUBLE, E->s_y, counts, displs, MPI_DOUBLE, E->comm);
+    if (g == MPI_SUCCESS)
+      g = MPI_Allgatherv(fold, m, MPI_INT, E->s_fold, counts, displs, MPI_INT, E->comm);
+    if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allgatherv(subsample)", __FILE__, __LINE__);
+  }
+  free(counts);
+  free(displs);
+  free(in);
+  free(y);
+  free(fold);
+  return rc;
+}
+
+static int est_init(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, const zl_rows *rows,
+                    const double *X, int F, est *E) {
+  memset(E, 0, sizeof *E);
+  E->comm = comm;
+  E->rank = zl_comm_rank(comm);
+  E->size = zl_comm_size(comm);
+  E->K = o->folds;
+  E->F = F;
+  E->e = e;
+  E->o = o;
+  E->n_cand = e == ZL_EST_RFF ? N_BW : 1;
+  ZL_CALL(zl_tiles_create(comm, rows, X, F, &E->t));
+  int64_t *cnt = zl_calloc((size_t)E->K, sizeof(int64_t), "fold sizes");
+  E->scratch = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)F, "tile scratch");
+  int rc = (cnt && E->scratch) ? 0 : ZL_ERR_RUNTIME;
+  for (int64_t i = 0; !rc && i < E->t.n; i++)
+    if (E->t.fold[i] >= E->K)
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "row %lld: fold %d out of range", (long long)(E->t.first + i),
+                  E->t.fold[i]);
+    else if (E->t.fold[i] >= 0)
+      cnt[E->t.fold[i]]++;
+  rc = zl_comm_agree(comm, rc);
+  if (!rc) {
+    int g = MPI_Allreduce(MPI_IN_PLACE, cnt, E->K, MPI_INT64_T, MPI_SUM, comm);
+    if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allreduce(fold sizes)", __FILE__, __LINE__);
+  }
+  for (int k = 0; !rc && k < E->K; k++)
+    if (cnt[k] == 0) rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d has no network with finite weights", k);
+  free(cnt);
+  if (!rc && e == ZL_EST_RFF) {
+    double *knots = zl_malloc((size_t)F * N_KNOTS, sizeof(double), "quantile knots");
+    E->mu = zl_malloc((size_t)F, sizeof(double), "feature means");
+    E->sd = zl_malloc((size_t)F, sizeof(double), "feature spreads");
+    rc = zl_comm_agree(comm, (knots && E->mu && E->sd) ? 0 : ZL_ERR_RUNTIME);
+    /* Exact quantiles over the ranks, whatever the rows' layout. */
+    if (!rc) rc = zl_knots(comm, rows->n, F, X, rows->fold, N_KNOTS, knots);
+    if (!rc) rc = zl_comm_agree(comm, zl_qmap_create(F, N_KNOTS, knots, &E->qmap));
+    free(knots);
+    if (!rc) rc = mapped_moments(E);
+  }
+  if (!rc) rc = subsample(E);
+  /* Systems of the features' order, or (rff) of S's kernel. */
+  int64_t n_max = features_D(E);
+  if (e == ZL_EST_RFF && E->ns > n_max) n_max = E->ns;
+  if (!rc) rc = zl_comm_agree(comm, zl_solver_create((int)n_max, &E->solver));
+  return rc;
+}
+
+/* ---- the primal path: per-fold Grams of a feature map over every row ---- */
+
+typedef struct {
+  int D, K;
+  double *G; /* K × (D + 2)², column-major, both triangles */
+  double *c; /* D: the shift, the features' mean over S */
+  double cy;
+} foldgram;
+
+static void foldgram_free(foldgram *g) {
+  free(g->G);
+  free(g->c);
+  memset(g, 0, sizeof *g);
+}
+
+/* Candidate c's shift from S, and bounds on |φ − c| (D) and |y − c_y| over every used row. */
+static int shift_and_bounds(est *E, int c, foldgram *g, double *bound, double *ybound) {
+  const int F = E->F, D = g->D;
+  double *Z = zl_malloc((size_t)E->ns + 1, sizeof(double) * (size_t)D, "subsample features");
+  int rc = zl_comm_agree(E->comm, Z ? 0 : ZL_ERR_RUNTIME);
+  if (!rc) rc = zl_comm_agree(E->comm, phi(E, c, E->s_in, E->ns, Z));
+  if (rc) {
+    free(Z);
+    return rc;
+  }
+  memset(g->c, 0, sizeof(double) * (size_t)D);
+  g->cy = 0.0;
+  for (int64_t i = 0; i < E->ns; i++) {
+    for (int j = 0; j < D; j++)
+      g->c[j] += Z[i * D + j];
+    g->cy += E->s_y[i];
+  }
+  for (int j = 0; j < D; j++)
+    g->c[j] /= (double)E->ns;
+  g->cy /= (double)E->ns;
+  free(Z);
+  double yb = 0.0;
+  for (int64_t i = 0; i < E->t.n; i++)
+    if (E->t.fold[i] >= 0 && fabs(E->t.y[i] - g->cy) > yb) yb = fabs(E->t.y[i] - g->cy);
+  if (E->e == ZL_EST_RFF) {
+    /* |cos| <= 1, so |φ − c| <= 2 sqrt(2/D). */
+    for (int j = 0; j < D; j++)
+      bound[j] = 2.0 * sqrt(2.0 / D);
+  } else {
+    memset(bound, 0, sizeof(double) * (size_t)D);
+    for (int64_t i = 0; !rc && i < E->t.n; i++) {
+      if (E->t.fold[i] < 0) continue;
+      for (int j = 0; j < F; j++) {
+        double v = fabs(E->t.X[i * F + j] - g->c[j]);
+        if (!isfinite(v)) {
+          rc = ZL_ERR(ZL_ERR_RUNTIME, "feature %d of network %lld is not finite", j,
+                      (long long)(E->t.first + i));
+          break;
+        }
+        if (v > bound[j]) bound[j] = v;
+      }
+    }
+    rc = zl_comm_agree(E->comm, rc);
+    if (!rc) ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, bound, D, MPI_DOUBLE, MPI_MAX, E->comm));
+  }
+  if (!rc) ZL_MPI(MPI_Allreduce(&yb, ybound, 1, MPI_DOUBLE, MPI_MAX, E->comm));
+  return rc;
+}
+
+/* The per-fold augmented Grams of candidate c over every used row: each tile's rows sorted by fold
+ * (one DSYRK a fold), each tile's Grams added exactly, summed exactly over the ranks. */
+static int foldgram_build(est *E, int c, foldgram *g) {
+  const int F = E->F, K = E->K, D = features_D(E), D2 = D + 2;
+  const size_t np = (size_t)D2 * (size_t)(D2 + 1) / 2;
+  memset(g, 0, sizeof *g);
+  g->D = D;
+  g->K = K;
+  g->c = zl_malloc((size_t)D, sizeof(double), "feature shift");
+  g->G = zl_malloc((size_t)K * D2, sizeof(double) * (size_t)D2, "per-fold Grams");
+  double *bound = zl_malloc((size_t)D2, sizeof(double), "feature bounds");
+  int *ex = zl_malloc(np, sizeof(int), "exponents");
+  int *bits = zl_malloc((size_t)D2, sizeof(int), "exponents");
+  zl_xint *acc = zl_calloc((size_t)K * np, sizeof(zl_xint), "exact Grams");
+  double *rows = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)F, "tile rows");
+  double *Z = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)D, "tile features");
+  double *A = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)D2, "tile rows");
+  double *P = zl_malloc((size_t)D2 * (size_t)D2, sizeof(double), "tile Gram");
+  double *yy = zl_malloc(ZL_TILE_ROWS, sizeof(double), "tile targets");
+  int rc = zl_comm_agree(E->comm,
+                         (g->c && g->G && bound && ex && bits && acc && rows && Z && A && P && yy)
+                             ? 0
+                             : ZL_ERR_RUNTIME);
+  double yb = 0;
+  if (!rc) rc = shift_and_bounds(E, c, g, bound, &yb);
+  if (!rc) {
+    int L = zl_xsum_bits((double)E->t.used_total);
+    for (int j = 0; j < D; j++)
+      bits[j] = zl_xsum_bits(bound[j]);
+    bits[D] = 0;
+    bits[D + 1] = zl_xsum_bits(yb);
+    for (int j = 0; j < D2; j++)
+      for (int i = 0; i <= j; i++)
+        ex[(size_t)j * (j + 1) / 2 + i] = zl_xsum_exponent(L + bits[i] + bits[j]);
+  }
+  for (int64_t j = 0; !rc && j < zl_tiles_count(&E->t); j++) {
+    int64_t i0, n, at[ZL_MAX_FOLDS + 1];
+    zl_tiles_range(&E->t, j, &i0, &n);
+    const int *fold = E->t.fold + i0;
+    memset(at, 0, sizeof at);
+    for (int64_t i = 0; i < n; i++)
+      if (fold[i] >= 0) at[fold[i] + 1]++;
+    for (int k = 0; k < K; k++)
+      at[k + 1] += at[k];
+    int64_t used = at[K], pos[ZL_MAX_FOLDS];
+    memcpy(pos, at, sizeof(int64_t) * (size_t)K);
+    for (int64_t i = 0; i < n; i++)
+      if (fold[i] >= 0) {
+        int64_t r = pos[fold[i]]++;
+        memcpy(rows + r * F, E->t.X + (i0 + i) * F, sizeof(double) * (size_t)F);
+        yy[r] = E->t.y[i0 + i];
+      }
+    for (int64_t r = 0; r < used; r++) {
+      A[r * D2 + D] = 1.0;
+      A[r * D2 + D + 1] = yy[r] - g->cy;
+    }
+    rc = phi(E, c, map_input(E, rows, used, E->scratch), used, Z);
+    for (int64_t r = 0; !rc && r < used; r++)
+      for (int q = 0; q < D; q++)
+        A[r * D2 + q] = Z[r * D + q] - g->c[q];
+    for (int k = 0; !rc && k < K; k++) {
+      int nk = (int)(at[k + 1] - at[k]);
+      if (nk == 0) continue;
+      cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, D2, nk, 1.0, A + at[k] * D2, D2, 0.0, P,
+                  D2);
+      zl_xsum_add_upper(acc + (size_t)k * np, P, D2, D2, ex);
+    }
+  }
+  rc = zl_comm_agree(E->comm, rc);
+  if (!rc) rc = zl_xsum_allreduce(E->comm, acc, (size_t)K * np);
+  for (int k = 0; !rc && k < K; k++) {
+    double *Gk = g->G + (size_t)k * D2 * D2;
+    for (int j = 0; j < D2; j++) {
+      size_t base = (size_t)j * (j + 1) / 2;
+      zl_xsum_value(acc + (size_t)k * np + base, ex + base, (size_t)j + 1, Gk + (size_t)j * D2);
+      for (int i = 0; i < j; i++)
+        Gk[j + (size_t)i * D2] = Gk[i + (size_t)j * D2];
+    }
+  }
+  free(bound);
+  free(ex);
+  free(bits);
+  free(acc);
+  free(rows);
+  free(Z);
+  free(A);
+  free(P);
+  free(yy);
+  if (rc) foldgram_free(g);
+  return rc;
+}
+
+/* Rows of a fold's Gram: its count entry. */
+static const double *fold_G(const foldgram *g, int k) {
+  return g->G + (size_t)k * (g->D + 2) * (g->D + 2);
+}
+
+/* Fills candidate c's part of the inner-CV table from its fold Grams: the ranks share the tasks,
+ * each solving whole systems (one eigendecomposition gives every λ). */
+static int primal_tables(est *E, const foldgram *g, const plan *p, int c, double *tab) {
+  const int D = g->D, K = E->K;
+  zl_ridgesys r;
+  double *w = zl_malloc((size_t)D, sizeof(double), "ridge weights");
+  double *coef = zl_malloc((size_t)D + 1, sizeof(double), "coefficients");
+  double *lam = zl_malloc((size_t)D, sizeof(double), "eigenvalues");
+  double *gamma = zl_malloc(2 * ((size_t)D + 2), sizeof(double), "residual vector");
+  const double **G = zl_malloc((size_t)K, sizeof *G, "fold Grams");
+  int *mask = zl_malloc((size_t)K, sizeof(int), "fold mask");
+  int rc = (w && coef && lam && gamma && G && mask) ? zl_ridgesys_init(&r, D) : ZL_ERR_RUNTIME;
+  for (int k = 0; !rc && k < K; k++)
+    G[k] = fold_G(g, k);
+  for (int t = 0; !rc && t < p->n; t++) {
+    if ((c * p->n + t) % E->size != E->rank) continue;
+    plan_mask(p, t, mask);
+    zl_ridgesys_make(&r, G, mask, K);
+    rc = zl_solver_eig(E->solver, D, r.C, lam);
+    if (rc) break;
+    zl_ridgesys_path_prepare(&r, r.C);
+    for (int l = 0; l < N_LAMBDA; l++) {
+      zl_ridgesys_path_solve(&r, r.C, lam, lambda_at(l), w);
+      zl_ridgesys_coef(&r, w, g->c, g->cy, coef);
+      tab[tab_at(p, c, t, 0, l)] = zl_ridge_sse(G[p->a[t]], D, coef, g->c, g->cy, gamma);
+      if (p->b[t] >= 0)
+        tab[tab_at(p, c, t, 1, l)] = zl_ridge_sse(G[p->b[t]], D, coef, g->c, g->cy, gamma);
+    }
+  }
+  if (w && coef && lam && gamma && G && mask && r.C) zl_ridgesys_free(&r);
+  free(w);
+  free(coef);
+  free(lam);
+  free(gamma);
+  free(G);
+  free(mask);
+  return rc;
+}
+
+/* The fit on the folds of mask at λ: coef (D + 1). Cholesky, or the eigendecomposition when
+ * rounding leaves the system not positive definite. */
+static int primal_fit(est *E, const foldgram *g, const int *mask, double lambda, double *coef) {
+  const int D = g->D, K = E->K;
+  zl_ridgesys r;
+  double *lam = zl_malloc((size_t)D, sizeof(double), "eigenvalues");
+  double *w = zl_malloc((size_t)D, sizeof(double), "ridge weights");
+  const double **G = zl_malloc((size_t)K, sizeof *G, "fold Grams");
+  int rc = (lam && w && G) ? zl_ridgesys_init(&r, D) : ZL_ERR_RUNTIME;
+  for (int k = 0; !rc && k < K; k++)
+    G[k] = fold_G(g, k);
+  if (!rc) {
+    zl_ridgesys_make(&r, G, mask, K);
+    int not_pd = 0;
+    for (int j = 0; j < D; j++)
+      r.C[j + (size_t)j * D] += lambda;
+    memcpy(w, r.b, sizeof(double) * (size_t)D);
+    rc = zl_solver_posv(E->solver, D, r.C, w, &not_pd);
+    if (!rc && not_pd) {
+      zl_ridgesys_make(&r, G, mask, K);
+      rc = zl_solver_eig(E->solver, D, r.C, lam);
+      if (!rc) {
+        zl_ridgesys_path_prepare(&r, r.C);
+        zl_ridgesys_path_solve(&r, r.C, lam, lambda, w);
+      }
+    }
+    if (!rc) zl_ridgesys_coef(&r, w, g->c, g->cy, coef);
+    zl_ridgesys_free(&r);
+  }
+  free(lam);
+  free(w);
+  free(G);
+  return rc;
+}
+
+/* ---- the exact-kernel path on S ---- */
+
+/* S's inputs standardised (ns × F): the rows the Gaussian kernel compares. */
+static double *standardised_s(const est *E) {
+  const int F = E->F;
+  double *s = zl_malloc((size_t)E->ns + 1, sizeof(double) * (size_t)F, "standardised subsample");
+  for (int64_t i = 0; s && i < E->ns; i++)
+    for (int f = 0; f < F; f++)
+      s[i * F + f] = E->sd[f] > 0 ? (E->s_in[i * F + f] - E->mu[f]) / E->sd[f] : 0.0;
+  return s;
+}
+
+/* The rows of S in the folds of mask (want = 1) or in fold v (want = 0, mask ignored). */
+static int64_t s_rows(const est *E, const int *mask, int v, int64_t *idx) {
+  int64_t m = 0;
+  for (int64_t i = 0; i < E->ns; i++)
+    if (mask ? mask[E->s_fold[i]] : E->s_fold[i] == v) idx[m++] = i;
+  return m;
+}
+
+/* Kernel ridge on the S rows tr (nt of them) at bandwidth h: α for λ (or every λ of the grid:
+ * tables) from one eigendecomposition. */
+typedef struct {
+  int64_t nt;
+  double *V, *lam, *u, ybar;
+} krr_fit;
+
+static int krr_decompose(est *E, const double *Kss, const int64_t *tr, int64_t nt, krr_fit *f) {
+  f->nt = nt;
+  f->ybar = 0;
+  for (int64_t i = 0; i < nt; i++)
+    f->ybar += E->s_y[tr[i]];
+  f->ybar /= (double)nt;
+  for (int64_t j = 0; j < nt; j++)
+    for (int64_t i = 0; i < nt; i++)
+      f->V[i + j * nt] = Kss[tr[i] + tr[j] * E->ns];
+  ZL_CALL(zl_solver_eig(E->solver, (int)nt, f->V, f->lam));
+  for (int64_t j = 0; j < nt; j++) {
+    double s = 0;
+    for (int64_t i = 0; i < nt; i++)
+      s += f->V[i + j * nt] * (E->s_y[tr[i]] - f->ybar);
+    f->u[j] = s;
   }
   return 0;
 }
 
-/* yhat[i] = prediction of the fitted candidate c for the rows of X with (fold == k, or any used
- * fold when k < 0), mapped in bounded blocks. */
-static int predict(const model *m, int c, const double *coef, const zl_rows *rows, const double *X,
-                   int k, double *yhat) {
-  const int D = m->D[c];
-  double *Z = zl_malloc((size_t)MAP_BLOCK * (size_t)D, sizeof(double), "mapped rows");
-  if (!Z) return ZL_ERR_RUNTIME;
+static void krr_alpha(const krr_fit *f, double lambda, double *t, double *alpha) {
+  for (int64_t j = 0; j < f->nt; j++)
+    t[j] = f->u[j] / ((f->lam[j] > 0 ? f->lam[j] : 0.0) + (double)f->nt * lambda);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)f->nt, (int)f->nt, 1.0, f->V, (int)f->nt, t, 1, 0.0,
+              alpha, 1);
+}
+
+/* Errors on fold v's S rows of the fit f for every λ, into tab (stride 1). */
+static void krr_errors(const est *E, const double *Kss, const int64_t *tr, const krr_fit *f, int v,
+                       int64_t *idx, double *Kv, double *t, double *alpha, double *pred,
+                       double *errs) {
+  int64_t nv = s_rows(E, NULL, v, idx);
+  for (int64_t j = 0; j < f->nt; j++)
+    for (int64_t i = 0; i < nv; i++)
+      Kv[i + j * nv] = Kss[idx[i] + tr[j] * E->ns];
+  for (int l = 0; l < N_LAMBDA; l++) {
+    krr_alpha(f, lambda_at(l), t, alpha);
+    zl_krr_predict(Kv, nv, f->nt, alpha, f->ybar, pred);
+    double s = 0;
+    for (int64_t i = 0; i < nv; i++)
+      s += (E->s_y[idx[i]] - pred[i]) * (E->s_y[idx[i]] - pred[i]);
+    errs[l] = s;
+  }
+}
+
+/* Scratch of the kernel path, sized for S. */
+typedef struct {
+  double *S, *Kss, *Kv, *t, *alpha, *pred;
+  int64_t *tr, *idx;
+  int *mask;
+  krr_fit f;
+} krr_work;
+
+static void krr_work_free(krr_work *w) {
+  free(w->S);
+  free(w->Kss);
+  free(w->Kv);
+  free(w->t);
+  free(w->alpha);
+  free(w->pred);
+  free(w->tr);
+  free(w->idx);
+  free(w->mask);
+  free(w->f.V);
+  free(w->f.lam);
+  free(w->f.u);
+  memset(w, 0, sizeof *w);
+}
+
+static int krr_work_init(est *E, krr_work *w) {
+  size_t ns = (size_t)E->ns + 1;
+  memset(w, 0, sizeof *w);
+  w->S = standardised_s(E);
+  w->Kss = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
+  w->Kv = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
+  w->f.V = zl_malloc(ns * ns, sizeof(double), "kernel eigenvectors");
+  w->t = zl_malloc(ns, sizeof(double), "kernel scratch");
+  w->alpha = zl_malloc(ns, sizeof(double), "kernel weights");
+  w->pred = zl_malloc(ns, sizeof(double), "kernel predictions");
+  w->f.lam = zl_malloc(ns, sizeof(double), "kernel eigenvalues");
+  w->f.u = zl_malloc(ns, sizeof(double), "kernel scratch");
+  w->tr = zl_malloc(ns, sizeof(int64_t), "subsample rows");
+  w->idx = zl_malloc(ns, sizeof(int64_t), "subsample rows");
+  w->mask = zl_malloc((size_t)E->K, sizeof(int), "fold mask");
+  int ok = w->S && w->Kss && w->Kv && w->f.V && w->t && w->alpha && w->pred && w->f.lam && w->f.u &&
+           w->tr && w->idx && w->mask;
+  return ok ? 0 : ZL_ERR_RUNTIME;
+}
+
+/* The inner-CV table of every bandwidth on S. */
+static int krr_tables(est *E, krr_work *w, const plan *p, double *tab) {
   int rc = 0;
-  for (int64_t i0 = 0; !rc && i0 < rows->n; i0 += MAP_BLOCK) {
-    int64_t n = rows->n - i0 < MAP_BLOCK ? rows->n - i0 : MAP_BLOCK;
-    rc = map_rows(m, c, X, i0, n, Z);
+  for (int c = 0; !rc && c < N_BW; c++) {
+    int mine = 0;
+    for (int t = 0; t < p->n; t++)
+      mine |= (c * p->n + t) % E->size == E->rank;
+    if (!mine) continue;
+    zl_krr_kernel(w->S, E->ns, w->S, E->ns, E->F, bandwidth_mult[c] * sqrt((double)E->F), w->Kss);
+    for (int t = 0; !rc && t < p->n; t++) {
+      if ((c * p->n + t) % E->size != E->rank) continue;
+      plan_mask(p, t, w->mask);
+      int64_t nt = s_rows(E, w->mask, 0, w->tr);
+      if (nt == 0) {
+        for (int l = 0; l < N_LAMBDA; l++)
+          tab[tab_at(p, c, t, 0, l)] = tab[tab_at(p, c, t, 1, l)] = INFINITY;
+        continue;
+      }
+      rc = krr_decompose(E, w->Kss, w->tr, nt, &w->f);
+      for (int side = 0; !rc && side < (p->b[t] >= 0 ? 2 : 1); side++)
+        krr_errors(E, w->Kss, w->tr, &w->f, side ? p->b[t] : p->a[t], w->idx, w->Kv, w->t, w->alpha,
+                   w->pred, tab + tab_at(p, c, t, side, 0));
+    }
+  }
+  return rc;
+}
+
+/* α (and ybar) of the exact kernel fit on S's rows in mask at bandwidth c and λ. */
+static int krr_fit_alpha(est *E, krr_work *w, const int *mask, int c, double lambda, double *alpha,
+                         double *ybar) {
+  int64_t nt = s_rows(E, mask, 0, w->tr);
+  zl_krr_kernel(w->S, E->ns, w->S, E->ns, E->F, bandwidth_mult[c] * sqrt((double)E->F), w->Kss);
+  ZL_CALL(krr_decompose(E, w->Kss, w->tr, nt, &w->f));
+  krr_alpha(&w->f, lambda, w->t, w->alpha);
+  memset(alpha, 0, sizeof(double) * (size_t)E->ns);
+  for (int64_t j = 0; j < nt; j++)
+    alpha[w->tr[j]] = w->alpha[j];
+  *ybar = w->f.ybar;
+  return 0;
+}
+
+/* ---- driving both paths ---- */
+
+/* Sums a table or vector that each rank filled only where it owns the entries (zeros elsewhere):
+ * exact, since x + 0 = x in any order. */
+static int combine(MPI_Comm comm, double *v, size_t n) {
+  const size_t piece = (size_t)1 << 24;
+  for (size_t i0 = 0; i0 < n; i0 += piece)
+    ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, v + i0, (int)(n - i0 < piece ? n - i0 : piece), MPI_DOUBLE,
+                         MPI_SUM, comm));
+  return 0;
+}
+
+/* The fitted model of one slot: primal coefficients of candidate cand, or (exact kernel) α over S
+ * with its mean. */
+typedef struct {
+  int cand, lam;
+  double *coef;
+} slot_fit;
+
+/* Predictions of the primal fits: row i of tiles t (with the training zoo's map) gets slot_of(i)'s
+ * model; rows whose slot has another candidate are left alone. */
+static int primal_predict(est *E, const zl_tiles *t, int c, const int *cand,
+                          const double *coef_of_fold, const double *coef_all, double *yhat) {
+  const int F = E->F, D = features_D(E);
+  double *Z = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)D, "tile features");
+  int rc = zl_comm_agree(E->comm, Z ? 0 : ZL_ERR_RUNTIME);
+  for (int64_t j = 0; !rc && j < zl_tiles_count(t); j++) {
+    int64_t i0, n;
+    zl_tiles_range(t, j, &i0, &n);
+    rc = phi(E, c, map_input(E, t->X + i0 * F, n, E->scratch), n, Z);
     for (int64_t i = 0; !rc && i < n; i++) {
-      int f = rows->fold[i0 + i];
-      if (f < 0 || (k >= 0 && f != k)) continue;
+      int f = t->fold[i0 + i];
+      if (f < 0 || (!coef_all && cand[f] != c)) continue;
+      const double *coef = coef_all ? coef_all : coef_of_fold + (size_t)f * (D + 1);
       double p = coef[0];
-      for (int j = 0; j < D; j++)
-        p += coef[1 + j] * Z[i * D + j];
+      for (int q = 0; q < D; q++)
+        p += coef[1 + q] * Z[i * D + q];
       yhat[i0 + i] = p;
     }
   }
   free(Z);
-  return rc;
+  return zl_comm_agree(E->comm, rc);
 }
 
-static int fit_and_predict(MPI_Comm comm, const model *m, int c, double lambda, int outer,
-                           const zl_rows *rows, const double *X, int K, double *yhat) {
-  int *in_train = zl_malloc((size_t)K, sizeof(int), "fold mask");
-  double *coef = zl_malloc((size_t)m->D[c] + 1, sizeof(double), "coefficients");
-  int rc = zl_comm_agree(comm, (in_train && coef) ? 0 : ZL_ERR_RUNTIME);
-  for (int j = 0; !rc && j < K; j++)
-    in_train[j] = j != outer;
-  if (!rc) rc = zl_cvridge_fit(m->cv[c], in_train, lambda, coef);
-  if (!rc) rc = zl_comm_agree(comm, predict(m, c, coef, rows, X, outer, yhat));
-  free(in_train);
-  free(coef);
+/* Cross-validated (cv) or transfer (target tiles tb) predictions into yhat (tiled layout of the
+ * rows predicted), with the choices per slot. */
+static int run(est *E, int cv, const zl_tiles *tb, double *yhat, zl_choice *choice) {
+  const int K = E->K, n_slots = cv ? K : 1;
+  plan p = {0};
+  int rc = zl_comm_agree(E->comm, plan_make(K, cv, &p));
+  size_t ntab = (size_t)E->n_cand * p.n * 2 * N_LAMBDA;
+  double *tab = rc ? NULL : zl_calloc(ntab, sizeof(double), "inner-CV errors");
+  int *cand = zl_calloc((size_t)n_slots, sizeof(int), "choices");
+  int *lam = zl_calloc((size_t)n_slots, sizeof(int), "choices");
+  int *mask = zl_malloc((size_t)K, sizeof(int), "fold mask");
+  rc = zl_comm_agree(E->comm, (!rc && tab && cand && lam && mask) ? 0 : ZL_ERR_RUNTIME);
+  int all[N_BW] = {0, 1, 2, 3, 4};
+  krr_work w = {0};
+  int kernel_path = E->e == ZL_EST_RFF;
+  if (!rc && kernel_path) rc = zl_comm_agree(E->comm, krr_work_init(E, &w));
+  if (!rc && kernel_path) {
+    /* rff: bandwidth (and, for a zoo that S holds whole, λ) by inner CV on S. */
+    rc = zl_comm_agree(E->comm, krr_tables(E, &w, &p, tab));
+    if (!rc) rc = combine(E->comm, tab, ntab);
+    for (int s = 0; !rc && s < n_slots; s++)
+      slot_choose(&p, tab, all, N_BW, cv ? s : -1, &cand[s], &lam[s]);
+  }
+  if (!rc && kernel_path && E->all_in_s) {
+    /* Exact kernel ridge: predictions of each slot's fit, made by one rank each. */
+    size_t nout = cv ? (size_t)E->ns : (size_t)E->ns + 1;
+    double *out = zl_calloc(nout, sizeof(double), "kernel predictions");
+    double *alpha = zl_calloc((size_t)E->ns + 1, sizeof(double), "kernel weights");
+    rc = zl_comm_agree(E->comm, (out && alpha) ? 0 : ZL_ERR_RUNTIME);
+    for (int s = 0; !rc && s < n_slots; s++) {
+      if (s % E->size != E->rank) continue;
+      for (int k = 0; k < K; k++)
+        mask[k] = !cv || k != s;
+      double ybar = 0;
+      rc = krr_fit_alpha(E, &w, mask, cand[s], lambda_at(lam[s]), alpha, &ybar);
+      if (!cv) {
+        memcpy(out, alpha, sizeof(double) * (size_t)E->ns);
+        out[E->ns] = ybar;
+        continue;
+      }
+      for (int64_t i = 0; !rc && i < E->ns; i++) {
+        if (E->s_fold[i] != s) continue;
+        double v = ybar;
+        for (int64_t q = 0; q < E->ns; q++)
+          v += w.Kss[i + q * E->ns] * alpha[q];
+        out[i] = v;
+      }
+    }
+    rc = zl_comm_agree(E->comm, rc);
+    if (!rc) rc = combine(E->comm, out, nout);
+    if (!rc && cv) {
+      /* S is every used row in selection order: this rank's start among them. */
+      for (int64_t i = 0, r = E->t.used_before; i < E->t.n; i++)
+        if (E->t.fold[i] >= 0) yhat[i] = out[r++];
+    } else if (!rc) {
+      const int F = E->F;
+      double *kx = zl_malloc((size_t)E->ns + 1, sizeof(double), "kernel row");
+      double *sx = zl_malloc((size_t)F, sizeof(double), "standardised row");
+      rc = zl_comm_agree(E->comm, (kx && sx) ? 0 : ZL_ERR_RUNTIME);
+      for (int64_t j = 0; !rc && j < zl_tiles_count(tb); j++) {
+        int64_t i0, n;
+        zl_tiles_range(tb, j, &i0, &n);
+        zl_qmap_apply(E->qmap, tb->X + i0 * F, n, E->scratch);
+        for (int64_t i = 0; i < n; i++) {
+          if (tb->fold[i0 + i] < 0) continue;
+          for (int f = 0; f < F; f++)
+            sx[f] = E->sd[f] > 0 ? (E->scratch[i * F + f] - E->mu[f]) / E->sd[f] : 0.0;
+          zl_krr_kernel(w.S, E->ns, sx, 1, F, bandwidth_mult[cand[0]] * sqrt((double)F), kx);
+          double v = out[E->ns];
+          for (int64_t q = 0; q < E->ns; q++)
+            v += kx[q] * out[q];
+          yhat[i0 + i] = v;
+        }
+      }
+      free(kx);
+      free(sx);
+    }
+    for (int s = 0; !rc && s < n_slots; s++) {
+      choice[s].lambda = lambda_at(lam[s]);
+      choice[s].bandwidth = bandwidth_mult[cand[s]];
+    }
+    free(out);
+    free(alpha);
+  } else if (!rc) {
+    /* The primal path: one pass over every row per candidate chosen (ridge: the only one), λ by
+     * inner CV on the full per-fold Grams. */
+    for (int c = 0; !rc && c < E->n_cand; c++) {
+      int used = 0;
+      for (int s = 0; s < n_slots; s++)
+        used |= cand[s] == c;
+      if (!used) continue;
+      foldgram g;
+      rc = foldgram_build(E, c, &g);
+      if (rc) break;
+      memset(tab, 0, sizeof(double) * ntab);
+      rc = zl_comm_agree(E->comm, primal_tables(E, &g, &p, c, tab));
+      if (!rc) rc = combine(E->comm, tab, ntab);
+      const int D = g.D;
+      double *coefs = zl_calloc((size_t)n_slots * (D + 1), sizeof(double), "coefficients");
+      rc = rc ? rc : zl_comm_agree(E->comm, coefs ? 0 : ZL_ERR_RUNTIME);
+      for (int s = 0; !rc && s < n_slots; s++) {
+        if (cand[s] != c) continue;
+        int one[1] = {c}, cc = c;
+        slot_choose(&p, tab, one, 1, cv ? s : -1, &cc, &lam[s]);
+        choice[s].lambda = lambda_at(lam[s]);
+        choice[s].bandwidth = E->e == ZL_EST_RFF ? bandwidth_mult[c] : 0.0;
+        if (s % E->size != E->rank) continue;
+        for (int k = 0; k < K; k++)
+          mask[k] = !cv || k != s;
+        rc = primal_fit(E, &g, mask, lambda_at(lam[s]), coefs + (size_t)s * (D + 1));
+      }
+      rc = zl_comm_agree(E->comm, rc);
+      if (!rc) rc = combine(E->comm, coefs, (size_t)n_slots * (D + 1));
+      if (!rc) rc = primal_predict(E, cv ? &E->t : tb, c, cand, coefs, cv ? NULL : coefs, yhat);
+      free(coefs);
+      foldgram_free(&g);
+    }
+  }
+  krr_work_free(&w);
+  plan_free(&p);
+  free(tab);
+  free(cand);
+  free(lam);
+  free(mask);
   return rc;
 }
 
 int zl_estimate_cv(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, const zl_rows *rows,
                    const double *X, int F, double *yhat, zl_choice *choice, int grid[2]) {
-  model m;
-  ZL_CALL(model_build(comm, e, o, rows, X, F, &m));
-  if (grid) zl_cvridge_grid(m.cv[0], &grid[0], &grid[1]);
-  int rc = 0;
-  for (int k = 0; !rc && k < o->folds; k++) {
-    int c = 0;
-    rc = model_select(comm, &m, o->folds, k, &c, &choice[k].lambda);
-    choice[k].bandwidth = m.h[c];
-    if (!rc) rc = fit_and_predict(comm, &m, c, choice[k].lambda, k, rows, X, o->folds, yhat);
-  }
-  model_free(&m);
+  if (o->folds > ZL_MAX_FOLDS) return ZL_ERR(ZL_ERR_USAGE, "at most %d folds", ZL_MAX_FOLDS);
+  est E;
+  int rc = est_init(comm, e, o, rows, X, F, &E);
+  double *ty = rc ? NULL : zl_calloc((size_t)E.t.n + 1, sizeof(double), "predictions");
+  rc = rc ? rc : zl_comm_agree(comm, ty ? 0 : ZL_ERR_RUNTIME);
+  if (!rc) rc = run(&E, 1, NULL, ty, choice);
+  if (!rc) rc = zl_tiles_return(&E.t, ty, yhat);
+  if (grid) grid[0] = grid[1] = 1;
+  free(ty);
+  est_free(&E);
   return rc;
 }
 
 int zl_estimate_transfer(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o,
                          const zl_rows *ra, const double *XA, const zl_rows *rb, const double *XB,
                          int F, double *yhat_b, zl_choice *choice) {
-  model m;
-  ZL_CALL(model_build(comm, e, o, ra, XA, F, &m));
-  int c = 0;
-  int rc = model_select(comm, &m, o->folds, -1, &c, &choice->lambda);
-  choice->bandwidth = m.h[c];
-  /* Fit on all of A's folds: "outer" −1 leaves none out. */
-  if (!rc) rc = fit_and_predict(comm, &m, c, choice->lambda, -1, rb, XB, o->folds, yhat_b);
-  model_free(&m);
+  if (o->folds > ZL_MAX_FOLDS) return ZL_ERR(ZL_ERR_USAGE, "at most %d folds", ZL_MAX_FOLDS);
+  est E;
+  zl_tiles tb;
+  memset(&tb, 0, sizeof tb);
+  int rc = est_init(comm, e, o, ra, XA, F, &E);
+  if (!rc) rc = zl_tiles_create(comm, rb, XB, F, &tb);
+  double *ty = rc ? NULL : zl_calloc((size_t)tb.n + 1, sizeof(double), "predictions");
+  rc = rc ? rc : zl_comm_agree(comm, ty ? 0 : ZL_ERR_RUNTIME);
+  if (!rc) rc = run(&E, 0, &tb, ty, choice);
+  if (!rc) rc = zl_tiles_return(&tb, ty, yhat_b);
+  free(ty);
+  zl_tiles_free(&tb);
+  est_free(&E);
   return rc;
 }

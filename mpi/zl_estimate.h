@@ -1,9 +1,13 @@
-/* The estimators of analyze on one feature matrix: ridge on the features, or ridge on random
- * Fourier features of them (kernel ridge at linear cost), after mapping each feature through its
- * exact percentiles over the training zoo (zl_knots, zl_qmap) so that outliers do not flatten the
- * kernel. Both choose their hyperparameters (λ,
- * and for rff the bandwidth) by inner cross-validation on the training folds only, from the
- * per-fold statistics of zl_cvridge. */
+/* The estimators of analyze on one feature matrix, each choosing its hyperparameters by inner
+ * cross-validation on the training folds only:
+ * - ridge: per-fold augmented Grams over every row (zl_ridgesys), λ from one eigendecomposition per
+ *   inner training set;
+ * - rff: each feature mapped through its exact percentiles (zl_knots, zl_qmap) so outliers do not
+ *   flatten the kernel, then the Gaussian kernel. The bandwidth (and λ) is chosen by exact kernel
+ *   ridge on a bounded subsample of about 512 networks; a zoo that small is fitted exactly, a larger
+ *   one by ridge on random Fourier features at the chosen bandwidth, λ again from the full Grams.
+ * Every sum over rows is made per fixed tile of rows and combined exactly (zl_tiles, zl_xsum), and
+ * every solve is whole on one rank, so results have the same bits on any number of ranks. */
 #ifndef ZL_ESTIMATE_H
 #define ZL_ESTIMATE_H
 
@@ -16,6 +20,9 @@ typedef enum { ZL_EST_RIDGE = 0, ZL_EST_RFF = 1, ZL_N_ESTIMATORS } zl_estimator;
 
 const char *zl_estimator_name(zl_estimator e);
 int zl_estimator_parse(const char *name, zl_estimator *e);
+
+/* The most cross-validation folds. */
+#define ZL_MAX_FOLDS 100
 
 typedef struct {
   int folds;

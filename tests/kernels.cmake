@@ -7,3 +7,8 @@ zl_unit_test(test_qmap)
 
 # W-stats against numpy.
 zl_ref_test(ref_wstats)
+# Exact sums (any order, the same bits), ridge from per-fold Grams against LAPACK, the random
+# features' cosine against libm.
+zl_unit_test(test_xsum)
+zl_unit_test(test_ridgesys)
+zl_unit_test(test_rffcos)
