@@ -207,10 +207,11 @@ static void write_transfer(FILE *f, const zl_report *r) {
 static void write_md_body(FILE *f, const zl_report *r) {
   fprintf(f,
           "# zoolens report\n\nCross-validated R² / Kendall τ-b (mean over %d folds, grouped by "
-          "training run), checkpoints: %s, seed %llu, %d ranks (BLACS grid %d × %d). Scores from "
-          "other rank counts agree to %.0e.\n\n",
+          "training run), checkpoints: %s, seed %llu, %d ranks (each solve on a BLACS grid of %d × "
+          "%d). "
+          "Any other rank count gives the same bits.\n\n",
           r->n_results ? r->results[0].folds : 0, r->checkpoints, (unsigned long long)r->seed,
-          r->ranks, r->grid[0], r->grid[1], ZL_RANK_TOLERANCE);
+          r->ranks, r->grid[0], r->grid[1]);
   fprintf(f, "| features | estimator |");
   char name[160];
   for (int z = 0; z < r->n_inputs; z++) {

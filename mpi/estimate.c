@@ -28,6 +28,8 @@ static const double bandwidth_mult[] = {0.25, 0.5, 1.0, 2.0, 4.0};
 /* Rows of the subsample on which rff chooses its bandwidth (exact kernel ridge, an eigensolve per
  * inner training set and bandwidth): zoos with at most this many networks are fitted exactly. */
 #define M_SEL 512
+/* Rows of a tile mapped at once: bounds the memory of the random features (SUB × D). */
+#define SUB 4096
 
 static const char *const names[ZL_N_ESTIMATORS] = {"ridge", "rff"};
 
@@ -147,7 +149,7 @@ typedef struct {
   int all_in_s;     /* S holds every used row */
   zl_rff map[N_BW]; /* rff: one map per bandwidth, made on first use */
   zl_solver solver;
-  double *scratch; /* ZL_TILE_ROWS × F */
+  double *scratch; /* SUB × F */
 } est;
 
 static void est_free(est *E) {
@@ -164,11 +166,14 @@ static void est_free(est *E) {
   free(E->scratch);
 }
 
-/* The map's inputs for n raw rows: rff's quantile map, or the rows themselves. */
-static const double *map_input(const est *E, const double *X, int64_t n, double *T) {
-  if (!E->qmap) return X;
-  zl_qmap_apply(E->qmap, X, n, T);
-  return T;
+/* rff's quantile map applied to every row of t, once: the features' later passes read mapped rows.
+ */
+static void qmap_tiles(est *E, zl_tiles *t) {
+  for (int64_t i0 = 0; i0 < t->n; i0 += SUB) {
+    int64_t n = t->n - i0 < SUB ? t->n - i0 : SUB;
+    zl_qmap_apply(E->qmap, t->X + i0 * E->F, n, E->scratch);
+    memcpy(t->X + i0 * E->F, E->scratch, sizeof(double) * (size_t)(n * E->F));
+  }
 }
 
 static int features_D(const est *E) {
@@ -202,12 +207,11 @@ static int mapped_moments(est *E) {
     for (int64_t j = 0; j < zl_tiles_count(&E->t); j++) {
       int64_t i0, n;
       zl_tiles_range(&E->t, j, &i0, &n);
-      zl_qmap_apply(E->qmap, E->t.X + i0 * F, n, E->scratch);
       memset(part, 0, sizeof(double) * (size_t)F);
       for (int64_t i = 0; i < n; i++) {
         if (E->t.fold[i0 + i] < 0) continue;
         for (int f = 0; f < F; f++) {
-          double d = E->scratch[i * F + f] - (pass ? E->mu[f] : 0.0);
+          double d = E->t.X[(i0 + i) * F + f] - (pass ? E->mu[f] : 0.0);
           part[f] += pass ? d * d : d;
         }
       }
@@ -253,7 +257,7 @@ static int subsample(est *E) {
   for (int64_t j = 0, r = 0; !rc && j < zl_tiles_count(t); j++) {
     int64_t i0, n;
     zl_tiles_range(t, j, &i0, &n);
-    const double *mapped = map_input(E, t->X + i0 * F, n, E->scratch);
+    const double *mapped = t->X + i0 * F;
     for (int64_t i = i0; i < i0 + n; i++)
       if (t->fold[i] >= 0 &&
           zl_hash64(E->o->seed ^ 0x53554253414d504cULL, (uint64_t)(t->first + i)) <= thr) {
@@ -313,7 +317,7 @@ static int est_init(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, co
   E->n_cand = e == ZL_EST_RFF ? N_BW : 1;
   ZL_CALL(zl_tiles_create(comm, rows, X, F, &E->t));
   int64_t *cnt = zl_calloc((size_t)E->K, sizeof(int64_t), "fold sizes");
-  E->scratch = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)F, "tile scratch");
+  E->scratch = zl_malloc(SUB, sizeof(double) * (size_t)F, "tile scratch");
   int rc = (cnt && E->scratch) ? 0 : ZL_ERR_RUNTIME;
   for (int64_t i = 0; !rc && i < E->t.n; i++)
     if (E->t.fold[i] >= E->K)
@@ -338,6 +342,7 @@ static int est_init(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, co
     if (!rc) rc = zl_knots(comm, rows->n, F, X, rows->fold, N_KNOTS, knots);
     if (!rc) rc = zl_comm_agree(comm, zl_qmap_create(F, N_KNOTS, knots, &E->qmap));
     free(knots);
+    if (!rc) qmap_tiles(E, &E->t);
     if (!rc) rc = mapped_moments(E);
   }
   if (!rc) rc = subsample(E);
@@ -426,11 +431,11 @@ static int foldgram_build(est *E, int c, foldgram *g) {
   int *ex = zl_malloc(np, sizeof(int), "exponents");
   int *bits = zl_malloc((size_t)D2, sizeof(int), "exponents");
   zl_xint *acc = zl_calloc((size_t)K * np, sizeof(zl_xint), "exact Grams");
-  double *rows = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)F, "tile rows");
-  double *Z = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)D, "tile features");
-  double *A = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)D2, "tile rows");
-  double *P = zl_malloc((size_t)D2 * (size_t)D2, sizeof(double), "tile Gram");
-  double *yy = zl_malloc(ZL_TILE_ROWS, sizeof(double), "tile targets");
+  double *rows = zl_malloc(SUB, sizeof(double) * (size_t)F, "tile rows");
+  double *Z = zl_malloc(SUB, sizeof(double) * (size_t)D, "tile features");
+  double *A = zl_malloc(SUB, sizeof(double) * (size_t)D2, "tile rows");
+  double *P = zl_malloc((size_t)K * D2, sizeof(double) * (size_t)D2, "tile Grams");
+  double *yy = zl_malloc(SUB, sizeof(double), "tile targets");
   int rc = zl_comm_agree(E->comm,
                          (g->c && g->G && bound && ex && bits && acc && rows && Z && A && P && yy)
                              ? 0
@@ -447,38 +452,47 @@ static int foldgram_build(est *E, int c, foldgram *g) {
       for (int i = 0; i <= j; i++)
         ex[(size_t)j * (j + 1) / 2 + i] = zl_xsum_exponent(L + bits[i] + bits[j]);
   }
+  /* A tile's Grams accumulate in doubles over its blocks, always the same blocks in the same order,
+   * then go into the exact sums: one conversion per tile and fold. */
+  int begun[ZL_MAX_FOLDS];
   for (int64_t j = 0; !rc && j < zl_tiles_count(&E->t); j++) {
-    int64_t i0, n, at[ZL_MAX_FOLDS + 1];
-    zl_tiles_range(&E->t, j, &i0, &n);
-    const int *fold = E->t.fold + i0;
-    memset(at, 0, sizeof at);
-    for (int64_t i = 0; i < n; i++)
-      if (fold[i] >= 0) at[fold[i] + 1]++;
-    for (int k = 0; k < K; k++)
-      at[k + 1] += at[k];
-    int64_t used = at[K], pos[ZL_MAX_FOLDS];
-    memcpy(pos, at, sizeof(int64_t) * (size_t)K);
-    for (int64_t i = 0; i < n; i++)
-      if (fold[i] >= 0) {
-        int64_t r = pos[fold[i]]++;
-        memcpy(rows + r * F, E->t.X + (i0 + i) * F, sizeof(double) * (size_t)F);
-        yy[r] = E->t.y[i0 + i];
+    int64_t t0, tn;
+    zl_tiles_range(&E->t, j, &t0, &tn);
+    memset(begun, 0, sizeof begun);
+    for (int64_t i0 = t0; !rc && i0 < t0 + tn; i0 += SUB) {
+      int64_t n = t0 + tn - i0 < SUB ? t0 + tn - i0 : SUB, at[ZL_MAX_FOLDS + 1];
+      const int *fold = E->t.fold + i0;
+      memset(at, 0, sizeof at);
+      for (int64_t i = 0; i < n; i++)
+        if (fold[i] >= 0) at[fold[i] + 1]++;
+      for (int k = 0; k < K; k++)
+        at[k + 1] += at[k];
+      int64_t used = at[K], pos[ZL_MAX_FOLDS];
+      memcpy(pos, at, sizeof(int64_t) * (size_t)K);
+      for (int64_t i = 0; i < n; i++)
+        if (fold[i] >= 0) {
+          int64_t r = pos[fold[i]]++;
+          memcpy(rows + r * F, E->t.X + (i0 + i) * F, sizeof(double) * (size_t)F);
+          yy[r] = E->t.y[i0 + i];
+        }
+      for (int64_t r = 0; r < used; r++) {
+        A[r * D2 + D] = 1.0;
+        A[r * D2 + D + 1] = yy[r] - g->cy;
       }
-    for (int64_t r = 0; r < used; r++) {
-      A[r * D2 + D] = 1.0;
-      A[r * D2 + D + 1] = yy[r] - g->cy;
+      rc = phi(E, c, rows, used, Z);
+      for (int64_t r = 0; !rc && r < used; r++)
+        for (int q = 0; q < D; q++)
+          A[r * D2 + q] = Z[r * D + q] - g->c[q];
+      for (int k = 0; !rc && k < K; k++) {
+        int nk = (int)(at[k + 1] - at[k]);
+        if (nk == 0) continue;
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, D2, nk, 1.0, A + at[k] * D2, D2,
+                    begun[k] ? 1.0 : 0.0, P + (size_t)k * D2 * D2, D2);
+        begun[k] = 1;
+      }
     }
-    rc = phi(E, c, map_input(E, rows, used, E->scratch), used, Z);
-    for (int64_t r = 0; !rc && r < used; r++)
-      for (int q = 0; q < D; q++)
-        A[r * D2 + q] = Z[r * D + q] - g->c[q];
-    for (int k = 0; !rc && k < K; k++) {
-      int nk = (int)(at[k + 1] - at[k]);
-      if (nk == 0) continue;
-      cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, D2, nk, 1.0, A + at[k] * D2, D2, 0.0, P,
-                  D2);
-      zl_xsum_add_upper(acc + (size_t)k * np, P, D2, D2, ex);
-    }
+    for (int k = 0; !rc && k < K; k++)
+      if (begun[k]) zl_xsum_add_upper(acc + (size_t)k * np, P + (size_t)k * D2 * D2, D2, D2, ex);
   }
   rc = zl_comm_agree(E->comm, rc);
   if (!rc) rc = zl_xsum_allreduce(E->comm, acc, (size_t)K * np);
@@ -763,12 +777,13 @@ typedef struct {
 static int primal_predict(est *E, const zl_tiles *t, int c, const int *cand,
                           const double *coef_of_fold, const double *coef_all, double *yhat) {
   const int F = E->F, D = features_D(E);
-  double *Z = zl_malloc(ZL_TILE_ROWS, sizeof(double) * (size_t)D, "tile features");
+  double *Z = zl_malloc(SUB, sizeof(double) * (size_t)D, "tile features");
   int rc = zl_comm_agree(E->comm, Z ? 0 : ZL_ERR_RUNTIME);
-  for (int64_t j = 0; !rc && j < zl_tiles_count(t); j++) {
-    int64_t i0, n;
-    zl_tiles_range(t, j, &i0, &n);
-    rc = phi(E, c, map_input(E, t->X + i0 * F, n, E->scratch), n, Z);
+  /* Blocks of SUB rows bound the memory; they start at tile boundaries (each rank's first row is
+   * one), so every row is mapped in the same block on any rank count. */
+  for (int64_t i0 = 0; !rc && i0 < t->n; i0 += SUB) {
+    int64_t n = t->n - i0 < SUB ? t->n - i0 : SUB;
+    rc = phi(E, c, t->X + i0 * F, n, Z);
     for (int64_t i = 0; !rc && i < n; i++) {
       int f = t->fold[i0 + i];
       if (f < 0 || (!coef_all && cand[f] != c)) continue;
@@ -845,11 +860,10 @@ static int run(est *E, int cv, const zl_tiles *tb, double *yhat, zl_choice *choi
       for (int64_t j = 0; !rc && j < zl_tiles_count(tb); j++) {
         int64_t i0, n;
         zl_tiles_range(tb, j, &i0, &n);
-        zl_qmap_apply(E->qmap, tb->X + i0 * F, n, E->scratch);
         for (int64_t i = 0; i < n; i++) {
           if (tb->fold[i0 + i] < 0) continue;
           for (int f = 0; f < F; f++)
-            sx[f] = E->sd[f] > 0 ? (E->scratch[i * F + f] - E->mu[f]) / E->sd[f] : 0.0;
+            sx[f] = E->sd[f] > 0 ? (tb->X[(i0 + i) * F + f] - E->mu[f]) / E->sd[f] : 0.0;
           zl_krr_kernel(w.S, E->ns, sx, 1, F, bandwidth_mult[cand[0]] * sqrt((double)F), kx);
           double v = out[E->ns];
           for (int64_t q = 0; q < E->ns; q++)
@@ -867,39 +881,51 @@ static int run(est *E, int cv, const zl_tiles *tb, double *yhat, zl_choice *choi
     free(out);
     free(alpha);
   } else if (!rc) {
-    /* The primal path: one pass over every row per candidate chosen (ridge: the only one), λ by
-     * inner CV on the full per-fold Grams. */
-    for (int c = 0; !rc && c < E->n_cand; c++) {
+    /* The primal path: one pass over every row per candidate some slot chose on S (ridge: the
+     * only one). The full per-fold Grams then choose again, among those candidates, and λ: S's
+     * few hundred networks pick the bandwidth's neighbourhood, all of them the final choice. */
+    foldgram g[N_BW];
+    int made[N_BW] = {0}, chosen[N_BW], n_chosen = 0;
+    memset(g, 0, sizeof g);
+    for (int c = 0; c < E->n_cand; c++) {
       int used = 0;
       for (int s = 0; s < n_slots; s++)
         used |= cand[s] == c;
-      if (!used) continue;
-      foldgram g;
-      rc = foldgram_build(E, c, &g);
-      if (rc) break;
-      memset(tab, 0, sizeof(double) * ntab);
-      rc = zl_comm_agree(E->comm, primal_tables(E, &g, &p, c, tab));
-      if (!rc) rc = combine(E->comm, tab, ntab);
-      const int D = g.D;
+      if (used) chosen[n_chosen++] = c;
+    }
+    memset(tab, 0, sizeof(double) * ntab);
+    for (int i = 0; !rc && i < n_chosen; i++) {
+      rc = foldgram_build(E, chosen[i], &g[chosen[i]]);
+      made[chosen[i]] = !rc;
+      if (!rc) rc = zl_comm_agree(E->comm, primal_tables(E, &g[chosen[i]], &p, chosen[i], tab));
+    }
+    if (!rc) rc = combine(E->comm, tab, ntab);
+    for (int s = 0; !rc && s < n_slots; s++) {
+      slot_choose(&p, tab, chosen, n_chosen, cv ? s : -1, &cand[s], &lam[s]);
+      choice[s].lambda = lambda_at(lam[s]);
+      choice[s].bandwidth = E->e == ZL_EST_RFF ? bandwidth_mult[cand[s]] : 0.0;
+    }
+    for (int i = 0; !rc && i < n_chosen; i++) {
+      const int c = chosen[i], D = g[c].D;
       double *coefs = zl_calloc((size_t)n_slots * (D + 1), sizeof(double), "coefficients");
-      rc = rc ? rc : zl_comm_agree(E->comm, coefs ? 0 : ZL_ERR_RUNTIME);
+      int any = 0;
+      rc = zl_comm_agree(E->comm, coefs ? 0 : ZL_ERR_RUNTIME);
       for (int s = 0; !rc && s < n_slots; s++) {
         if (cand[s] != c) continue;
-        int one[1] = {c}, cc = c;
-        slot_choose(&p, tab, one, 1, cv ? s : -1, &cc, &lam[s]);
-        choice[s].lambda = lambda_at(lam[s]);
-        choice[s].bandwidth = E->e == ZL_EST_RFF ? bandwidth_mult[c] : 0.0;
+        any = 1;
         if (s % E->size != E->rank) continue;
         for (int k = 0; k < K; k++)
           mask[k] = !cv || k != s;
-        rc = primal_fit(E, &g, mask, lambda_at(lam[s]), coefs + (size_t)s * (D + 1));
+        rc = primal_fit(E, &g[c], mask, lambda_at(lam[s]), coefs + (size_t)s * (D + 1));
       }
       rc = zl_comm_agree(E->comm, rc);
-      if (!rc) rc = combine(E->comm, coefs, (size_t)n_slots * (D + 1));
-      if (!rc) rc = primal_predict(E, cv ? &E->t : tb, c, cand, coefs, cv ? NULL : coefs, yhat);
+      if (!rc && any) rc = combine(E->comm, coefs, (size_t)n_slots * (D + 1));
+      if (!rc && any)
+        rc = primal_predict(E, cv ? &E->t : tb, c, cand, coefs, cv ? NULL : coefs, yhat);
       free(coefs);
-      foldgram_free(&g);
     }
+    for (int c = 0; c < N_BW; c++)
+      if (made[c]) foldgram_free(&g[c]);
   }
   krr_work_free(&w);
   plan_free(&p);
@@ -934,6 +960,7 @@ int zl_estimate_transfer(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *
   memset(&tb, 0, sizeof tb);
   int rc = est_init(comm, e, o, ra, XA, F, &E);
   if (!rc) rc = zl_tiles_create(comm, rb, XB, F, &tb);
+  if (!rc && E.qmap) qmap_tiles(&E, &tb);
   double *ty = rc ? NULL : zl_calloc((size_t)tb.n + 1, sizeof(double), "predictions");
   rc = rc ? rc : zl_comm_agree(comm, ty ? 0 : ZL_ERR_RUNTIME);
   if (!rc) rc = run(&E, 0, &tb, ty, choice);

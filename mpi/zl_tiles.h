@@ -12,7 +12,9 @@
 #include "zl_rows.h"
 #include "zl_xsum.h"
 
-#define ZL_TILE_ROWS 4096
+/* Large enough that converting a tile's Grams into exact sums costs little next to forming them,
+ * small enough to spread 10⁷ networks over hundreds of ranks. */
+#define ZL_TILE_ROWS 16384
 
 /* One rank's whole tiles of a feature matrix: rows [first, first + n) of the selection. */
 typedef struct {

@@ -1,0 +1,54 @@
+# Issue 10: analyze writes the same bits at 1, 2, 3 and 4 ranks — every score, λ and bandwidth
+# (compare --tolerance 0) and every prediction (h5diff, which is exact by default) — for ridge, rff
+# on random features (a 17 000-network zoo: two row tiles, so ranks hold different tiles) and rff's
+# exact kernel (two 300-network zoos), and transfer between all three; then on the real dev zoo.
+set(ZL_DET_DIR ${CMAKE_CURRENT_BINARY_DIR}/determinism)
+add_test(NAME det_clean COMMAND ${CMAKE_COMMAND} -E rm -rf ${ZL_DET_DIR})
+add_test(NAME det_mkdir COMMAND ${CMAKE_COMMAND} -E make_directory ${ZL_DET_DIR})
+set_tests_properties(det_clean PROPERTIES FIXTURES_SETUP det_clean)
+set_tests_properties(det_mkdir PROPERTIES FIXTURES_SETUP det_dir FIXTURES_REQUIRED det_clean)
+find_program(ZL_H5DIFF h5diff)
+
+function(zl_det_synth name)
+  zl_mpi_test(det_synth_${name} 2 COMMAND $<TARGET_FILE:zoolens> synth --out
+              ${ZL_DET_DIR}/${name}.h5 ${ARGN})
+  set_tests_properties(det_synth_${name} PROPERTIES FIXTURES_SETUP det_zoos
+                       FIXTURES_REQUIRED det_dir)
+endfunction()
+zl_det_synth(big --networks 17000 --seed 21)
+zl_det_synth(alpha --networks 300 --seed 22 --dataset alpha --target nonlinear)
+zl_det_synth(beta --networks 300 --seed 23 --dataset beta --target nonlinear)
+
+# One analysis per rank count, then each compared with the 1-rank one. FIXTURE: what the zoos need.
+function(zl_det_runs tag fixture)
+  foreach(np 1 2 3 4)
+    zl_mpi_test(det_${tag}_np${np} ${np} TIMEOUT 300 COMMAND $<TARGET_FILE:zoolens> analyze ${ARGN}
+                --out ${ZL_DET_DIR}/${tag}_np${np})
+    set_tests_properties(det_${tag}_np${np} PROPERTIES FIXTURES_SETUP det_${tag}_reports
+                         FIXTURES_REQUIRED ${fixture})
+  endforeach()
+  foreach(np 2 3 4)
+    add_test(NAME det_${tag}_same_np${np}
+             COMMAND $<TARGET_FILE:zoolens> compare ${ZL_DET_DIR}/${tag}_np1/report.json
+                     ${ZL_DET_DIR}/${tag}_np${np}/report.json --tolerance 0)
+    set_tests_properties(det_${tag}_same_np${np} PROPERTIES FIXTURES_REQUIRED det_${tag}_reports
+                         TIMEOUT 60)
+    if(ZL_H5DIFF)
+      add_test(NAME det_${tag}_predictions_np${np}
+               COMMAND ${ZL_H5DIFF} ${ZL_DET_DIR}/${tag}_np1/predictions.h5
+                       ${ZL_DET_DIR}/${tag}_np${np}/predictions.h5)
+      set_tests_properties(det_${tag}_predictions_np${np} PROPERTIES
+                           FIXTURES_REQUIRED det_${tag}_reports TIMEOUT 60)
+    endif()
+  endforeach()
+endfunction()
+zl_det_runs(synth det_zoos ${ZL_DET_DIR}/big.h5 ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_DIR}/beta.h5
+            --features wstats,pooled --rff-features 64)
+if(EXISTS ${ZL_SHARED_DIR}/zoos/dev/mnist/weights.npy)
+  zl_mpi_test(det_dev_import 1 COMMAND $<TARGET_FILE:zoolens> import ${ZL_SHARED_DIR}/zoos/dev/mnist
+              ${ZL_DET_DIR}/dev.h5)
+  set_tests_properties(det_dev_import PROPERTIES FIXTURES_SETUP det_dev FIXTURES_REQUIRED det_dir)
+  zl_det_runs(dev det_dev ${ZL_DET_DIR}/dev.h5 --features wstats,spectral)
+else()
+  message(STATUS "determinism on the dev zoo not registered: ${ZL_SHARED_DIR}/zoos/dev is absent")
+endif()
