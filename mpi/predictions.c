@@ -1,48 +1,98 @@
 #include "zl_predictions.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zl_comm.h"
 
+/* predictions.h5 is small (a few numbers per network), so rank 0 alone writes it after a gather:
+ * a collective HDF5 call that fails on one rank (a full disk) leaves the others inside HDF5's own
+ * collectives, where no agreement afterwards reaches them; serial calls on one rank cannot.
+ * Rank 0 builds the file in memory (the core driver without a backing store) and writes its image
+ * with plain write(2) at commit: every disk error is then one checked system call, and closing the
+ * HDF5 file never touches the disk. A failed H5Fclose would leave its identifier open, and HDF5
+ * closes leftovers while MPI_Finalize runs, where a failing flush crashes the job. */
 struct zl_predictions_s {
   MPI_Comm comm;
+  int rank;
   char path[4096], part[4200];
-  hid_t file;
+  hid_t file; /* rank 0: the in-memory file, until commit */
+  int fd; /* rank 0: the open "<path>.part", created at once so an unwritable place fails early */
+  int created, committed; /* rank 0: "<path>.part" made by this job; renamed to path */
 };
 
-#define ZL_H5(rc, label, call, ...)                                                                \
+/* HDF5's innermost reason for the last failure, shortened to its "error message = '...'" part
+ * (the system's strerror) when it has one; the error stack is cleared. */
+static herr_t innermost(unsigned n, const H5E_error2_t *e, void *why) {
+  if (n == 0) snprintf(why, 256, "%s", e->desc);
+  return 0;
+}
+
+static void h5_reason(char why[256]) {
+  why[0] = '\0';
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, why);
+  H5Eclear2(H5E_DEFAULT);
+  const char *m = strstr(why, "error message = '");
+  if (m) {
+    m += strlen("error message = '");
+    size_t len = strcspn(m, "'");
+    memmove(why, m, len);
+    why[len] = '\0';
+  }
+  if (!why[0]) snprintf(why, 256, "HDF5 call failed");
+}
+
+/* Records "<part>: <what>: <HDF5's reason>" and jumps to label. */
+#define ZL_H5(rc, label, call, p, what)                                                            \
   do {                                                                                             \
     if ((call) < 0) {                                                                              \
-      (rc) = ZL_ERR(ZL_ERR_RUNTIME, __VA_ARGS__);                                                  \
+      char why_[256];                                                                              \
+      h5_reason(why_);                                                                             \
+      (rc) = ZL_ERR(ZL_ERR_RUNTIME, "%s: %s: %s", (p)->part, (what), why_);                        \
       goto label;                                                                                  \
     }                                                                                              \
   } while (0)
 
+/* Rank 0: creates "<path>.part" on disk and the in-memory HDF5 file. */
+static int create_root(zl_predictions p) {
+  int rc = 0;
+  hid_t fapl = H5I_INVALID_HID;
+  /* Reasons are reported through zl_error, not HDF5's own printing. */
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  p->fd = open(p->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (p->fd < 0) return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot create: %s", p->part, strerror(errno));
+  p->created = 1;
+  ZL_H5(rc, done, fapl = H5Pcreate(H5P_FILE_ACCESS), p, "cannot create");
+  /* Grows in 1 MiB steps; no backing store: the image is written at commit. */
+  ZL_H5(rc, done, H5Pset_fapl_core(fapl, (size_t)1 << 20, 0), p, "cannot create");
+  ZL_H5(rc, done, p->file = H5Fcreate(p->part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl), p,
+        "cannot create");
+done:
+  if (fapl >= 0) H5Pclose(fapl);
+  return rc;
+}
+
 int zl_predictions_create(MPI_Comm comm, const char *path, zl_predictions *out) {
   *out = NULL;
   struct zl_predictions_s *p = zl_calloc(1, sizeof *p, "predictions file");
-  hid_t fapl = H5I_INVALID_HID;
   int rc = p ? 0 : ZL_ERR_RUNTIME;
   if (!rc) {
     p->comm = comm;
+    p->rank = zl_comm_rank(comm);
     p->file = H5I_INVALID_HID;
+    p->fd = -1;
     snprintf(p->path, sizeof p->path, "%s", path);
     snprintf(p->part, sizeof p->part, "%s.part", path);
-    /* The MPI-IO driver lets every rank write its own rows of one file. */
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0)
-      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot set up parallel HDF5 access", p->part);
   }
-  /* Every rank must reach the collective H5Fcreate, or none. */
   rc = zl_comm_agree(comm, rc);
-  if (!rc && (p->file = H5Fcreate(p->part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)
-    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot create", p->part);
-  if (fapl >= 0) H5Pclose(fapl);
-  rc = zl_comm_agree(comm, rc);
+  if (!rc && p->rank == 0) rc = create_root(p);
+  rc = zl_comm_root_status(comm, rc);
   if (rc) {
     zl_predictions_destroy(&p);
     return rc;
@@ -51,132 +101,237 @@ int zl_predictions_create(MPI_Comm comm, const char *path, zl_predictions *out) 
   return 0;
 }
 
-/* Appends n local values (this rank's block at offset `at` of the `total` new ones) to the 1-D
- * dataset `name` in group g, creating it extendible and chunked on first use. */
-static int append(zl_predictions p, hid_t g, const char *name, hid_t type, const void *buf,
-                  hsize_t n, hsize_t at, hsize_t total) {
+/* Rank 0: appends the n values of buf to the 1-D dataset `name` in group g, creating it extendible
+ * and chunked on first use (the layout the file has always had). Not collective. */
+static int append(zl_predictions p, hid_t g, const char *group, const char *name, hid_t type,
+                  const void *buf, hsize_t n) {
   int rc = 0;
-  hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID, dcpl = H5I_INVALID_HID,
-        dxpl = H5I_INVALID_HID;
+  hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
   hsize_t cur = 0, zero = 0, unlim = H5S_UNLIMITED, chunk = 1 << 16;
+  char what[400];
+  snprintf(what, sizeof what, "/%s/%s", group, name);
   htri_t exists = H5Lexists(g, name, H5P_DEFAULT);
-  ZL_H5(rc, done, exists, "%s: %s: H5Lexists failed", p->part, name);
+  ZL_H5(rc, done, exists, p, what);
   if (!exists) {
-    ZL_H5(rc, done, fs = H5Screate_simple(1, &zero, &unlim), "%s: %s: H5Screate failed", p->part,
-          name);
-    ZL_H5(rc, done, dcpl = H5Pcreate(H5P_DATASET_CREATE), "%s: H5Pcreate failed", p->part);
-    ZL_H5(rc, done, H5Pset_chunk(dcpl, 1, &chunk), "%s: H5Pset_chunk failed", p->part);
-    ZL_H5(rc, done, d = H5Dcreate2(g, name, type, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-          "%s: %s: cannot create", p->part, name);
-    H5Sclose(fs);
-    fs = H5I_INVALID_HID;
+    ZL_H5(rc, done, fs = H5Screate_simple(1, &zero, &unlim), p, what);
+    ZL_H5(rc, done, dcpl = H5Pcreate(H5P_DATASET_CREATE), p, what);
+    ZL_H5(rc, done, H5Pset_chunk(dcpl, 1, &chunk), p, what);
+    ZL_H5(rc, done, d = H5Dcreate2(g, name, type, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT), p, what);
   } else {
-    ZL_H5(rc, done, d = H5Dopen2(g, name, H5P_DEFAULT), "%s: %s: cannot open", p->part, name);
-    ZL_H5(rc, done, fs = H5Dget_space(d), "%s: %s: H5Dget_space failed", p->part, name);
-    ZL_H5(rc, done, H5Sget_simple_extent_dims(fs, &cur, NULL), "%s: %s: no extent", p->part, name);
-    H5Sclose(fs);
-    fs = H5I_INVALID_HID;
+    ZL_H5(rc, done, d = H5Dopen2(g, name, H5P_DEFAULT), p, what);
+    ZL_H5(rc, done, fs = H5Dget_space(d), p, what);
+    ZL_H5(rc, done, H5Sget_simple_extent_dims(fs, &cur, NULL), p, what);
   }
-  hsize_t size = cur + total, start = cur + at;
-  ZL_H5(rc, done, H5Dset_extent(d, &size), "%s: %s: cannot extend", p->part, name);
-  ZL_H5(rc, done, fs = H5Dget_space(d), "%s: %s: H5Dget_space failed", p->part, name);
-  ZL_H5(rc, done, ms = H5Screate_simple(1, &n, NULL), "%s: H5Screate failed", p->part);
+  ZL_H5(rc, done, H5Sclose(fs), p, what);
+  fs = H5I_INVALID_HID;
+  hsize_t size = cur + n;
+  ZL_H5(rc, done, H5Dset_extent(d, &size), p, what);
+  ZL_H5(rc, done, fs = H5Dget_space(d), p, what);
+  ZL_H5(rc, done, ms = H5Screate_simple(1, &n, NULL), p, what);
   if (n)
-    ZL_H5(rc, done, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &n, NULL),
-          "%s: %s: bad selection", p->part, name);
+    ZL_H5(rc, done, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &cur, NULL, &n, NULL), p, what);
   else
-    ZL_H5(rc, done, H5Sselect_none(fs), "%s: %s: bad selection", p->part, name);
-  /* Collective transfers: every rank takes part even with nothing to write. */
-  ZL_H5(rc, done, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: H5Pcreate failed", p->part);
-  ZL_H5(rc, done, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "%s: H5Pset_dxpl_mpio failed",
-        p->part);
-  ZL_H5(rc, done, H5Dwrite(d, type, ms, fs, dxpl, buf), "%s: %s: write failed", p->part, name);
+    ZL_H5(rc, done, H5Sselect_none(fs), p, what);
+  ZL_H5(rc, done, H5Dwrite(d, type, ms, fs, H5P_DEFAULT, buf), p, what);
 done:
-  if (dxpl >= 0) H5Pclose(dxpl);
   if (ms >= 0) H5Sclose(ms);
   if (fs >= 0) H5Sclose(fs);
   if (dcpl >= 0) H5Pclose(dcpl);
-  if (d >= 0) H5Dclose(d);
+  /* Closing flushes the dataset's chunks, into memory: a failure is still this dataset's. */
+  if (d >= 0 && H5Dclose(d) < 0 && !rc) {
+    char why[256];
+    h5_reason(why);
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: %s: %s", p->part, what, why);
+  }
   return rc;
+}
+
+/* The seven columns of one add, in the order the datasets are written. */
+typedef struct {
+  int32_t *zoo, *file, *fold;
+  int64_t *row, *run;
+  double *yt, *yp;
+} columns;
+
+static void columns_free(columns *c) {
+  free(c->zoo);
+  free(c->file);
+  free(c->fold);
+  free(c->row);
+  free(c->run);
+  free(c->yt);
+  free(c->yp);
+  memset(c, 0, sizeof *c);
+}
+
+static int columns_alloc(columns *c, size_t n) {
+  c->zoo = zl_malloc(n, sizeof(int32_t), "prediction zoo index");
+  c->file = zl_malloc(n, sizeof(int32_t), "prediction files");
+  c->fold = zl_malloc(n, sizeof(int32_t), "prediction folds");
+  c->row = zl_malloc(n, sizeof(int64_t), "prediction rows");
+  c->run = zl_malloc(n, sizeof(int64_t), "prediction runs");
+  c->yt = zl_malloc(n, sizeof(double), "prediction targets");
+  c->yp = zl_malloc(n, sizeof(double), "predictions");
+  return (c->zoo && c->file && c->fold && c->row && c->run && c->yt && c->yp) ? 0 : ZL_ERR_RUNTIME;
+}
+
+/* Rank 0: writes the gathered columns (n rows) to group `group`. */
+static int write_group(zl_predictions p, const char *group, const columns *c, hsize_t n) {
+  int rc = 0;
+  hid_t g = H5I_INVALID_HID;
+  char what[200];
+  snprintf(what, sizeof what, "/%s", group);
+  htri_t e = H5Lexists(p->file, group, H5P_DEFAULT);
+  ZL_H5(rc, done, e, p, what);
+  ZL_H5(rc, done,
+        g = e > 0 ? H5Gopen2(p->file, group, H5P_DEFAULT)
+                  : H5Gcreate2(p->file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        p, what);
+  ZL_CALL_GOTO(rc, done, append(p, g, group, "zoo", H5T_NATIVE_INT32, c->zoo, n));
+  ZL_CALL_GOTO(rc, done, append(p, g, group, "file", H5T_NATIVE_INT32, c->file, n));
+  ZL_CALL_GOTO(rc, done, append(p, g, group, "row", H5T_NATIVE_INT64, c->row, n));
+  ZL_CALL_GOTO(rc, done, append(p, g, group, "run_id", H5T_NATIVE_INT64, c->run, n));
+  ZL_CALL_GOTO(rc, done, append(p, g, group, "true", H5T_NATIVE_DOUBLE, c->yt, n));
+  ZL_CALL_GOTO(rc, done, append(p, g, group, "predicted", H5T_NATIVE_DOUBLE, c->yp, n));
+  ZL_CALL_GOTO(rc, done, append(p, g, group, "fold", H5T_NATIVE_INT32, c->fold, n));
+done:
+  if (g >= 0 && H5Gclose(g) < 0 && !rc) ZL_H5(rc, out, -1, p, what);
+out:
+  return rc;
+}
+
+/* Gathers one column to rank 0 in rank order (counts/displs meaningful on rank 0 only). */
+static int gather(const void *send, int n, MPI_Datatype t, void *recv, const int *counts,
+                  const int *displs, MPI_Comm comm) {
+  int m = MPI_Gatherv(send, n, t, recv, counts, displs, t, 0, comm);
+  return m == MPI_SUCCESS ? 0 : zl_mpi_error(m, "MPI_Gatherv(predictions)", __FILE__, __LINE__);
 }
 
 int zl_predictions_add(zl_predictions p, const char *group, int zoo_index, const zl_rows *rows,
                        const double *yhat) {
-  int64_t n = zl_rows_used(rows);
-  int32_t *zoo = zl_malloc((size_t)n, sizeof(int32_t), "prediction zoo index");
-  int32_t *fold = zl_malloc((size_t)n, sizeof(int32_t), "prediction folds");
-  int32_t *file = zl_malloc((size_t)n, sizeof(int32_t), "prediction files");
-  int64_t *row = zl_malloc((size_t)n, sizeof(int64_t), "prediction rows");
-  int64_t *run = zl_malloc((size_t)n, sizeof(int64_t), "prediction runs");
-  double *yt = zl_malloc((size_t)n, sizeof(double), "prediction targets");
-  double *yp = zl_malloc((size_t)n, sizeof(double), "predictions");
-  int rc = (zoo && fold && file && row && run && yt && yp) ? 0 : ZL_ERR_RUNTIME;
+  int64_t n64 = zl_rows_used(rows);
+  int size = zl_comm_size(p->comm);
+  columns mine = {0}, all = {0};
+  int *counts = NULL, *displs = NULL;
+  int rc = n64 <= INT_MAX ? 0
+                          : ZL_ERR(ZL_ERR_RUNTIME, "%s: %lld rows on one rank: too many", p->part,
+                                   (long long)n64);
+  int n = (int)n64;
+  if (!rc) rc = columns_alloc(&mine, (size_t)n);
   for (int64_t i = 0, j = 0; !rc && i < rows->n; i++) {
     if (rows->fold[i] < 0) continue;
-    zoo[j] = zoo_index;
-    fold[j] = rows->fold[i];
-    file[j] = rows->file[i];
-    row[j] = rows->row[i];
-    run[j] = rows->run[i];
-    yt[j] = rows->y[i];
-    yp[j++] = yhat[i];
+    mine.zoo[j] = zoo_index;
+    mine.fold[j] = rows->fold[i];
+    mine.file[j] = rows->file[i];
+    mine.row[j] = rows->row[i];
+    mine.run[j] = rows->run[i];
+    mine.yt[j] = rows->y[i];
+    mine.yp[j++] = yhat[i];
   }
   rc = zl_comm_agree(p->comm, rc);
-  int64_t at = 0, total = 0;
-  if (!rc) {
-    int m = MPI_Exscan(&n, &at, 1, MPI_INT64_T, MPI_SUM, p->comm);
-    if (m == MPI_SUCCESS) m = MPI_Allreduce(&n, &total, 1, MPI_INT64_T, MPI_SUM, p->comm);
-    if (m != MPI_SUCCESS)
-      rc = zl_mpi_error(m, "MPI_Exscan(prediction offsets)", __FILE__, __LINE__);
-    if (zl_comm_rank(p->comm) == 0) at = 0; /* MPI_Exscan leaves rank 0's result undefined */
+  if (!rc && p->rank == 0) {
+    counts = zl_malloc((size_t)size, sizeof(int), "prediction counts");
+    displs = zl_malloc((size_t)size, sizeof(int), "prediction offsets");
+    if (!counts || !displs) rc = ZL_ERR_RUNTIME;
   }
-  hid_t g = H5I_INVALID_HID;
   if (!rc) {
-    htri_t e = H5Lexists(p->file, group, H5P_DEFAULT);
-    g = e > 0    ? H5Gopen2(p->file, group, H5P_DEFAULT)
-        : e == 0 ? H5Gcreate2(p->file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
-                 : -1;
-    if (g < 0) rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: /%s: cannot create the group", p->part, group);
+    int m = MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, p->comm);
+    if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Gather(prediction counts)", __FILE__, __LINE__);
   }
-  /* Metadata operations are collective and identical on every rank, so their results agree. */
-  hsize_t hn = (hsize_t)n, ha = (hsize_t)at, ht = (hsize_t)total;
-  /* A write can fail on one rank alone: agree after each dataset, before the next collective. */
+  int64_t total = 0;
+  if (!rc && p->rank == 0) {
+    /* Rank order: the same rows in the same order as when each rank wrote its own block. */
+    for (int r = 0; r < size; r++) {
+      displs[r] = (int)total;
+      total += counts[r];
+    }
+    if (total > INT_MAX)
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: %lld predictions: too many for one gather", p->part,
+                  (long long)total);
+    if (!rc) rc = columns_alloc(&all, (size_t)total);
+  }
   rc = zl_comm_agree(p->comm, rc);
-  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "zoo", H5T_NATIVE_INT32, zoo, hn, ha, ht));
-  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "file", H5T_NATIVE_INT32, file, hn, ha, ht));
-  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "row", H5T_NATIVE_INT64, row, hn, ha, ht));
-  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "run_id", H5T_NATIVE_INT64, run, hn, ha, ht));
-  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "true", H5T_NATIVE_DOUBLE, yt, hn, ha, ht));
-  if (!rc)
-    rc = zl_comm_agree(p->comm, append(p, g, "predicted", H5T_NATIVE_DOUBLE, yp, hn, ha, ht));
-  if (!rc) rc = zl_comm_agree(p->comm, append(p, g, "fold", H5T_NATIVE_INT32, fold, hn, ha, ht));
-  if (g >= 0) H5Gclose(g);
-  free(zoo);
-  free(fold);
-  free(file);
-  free(row);
-  free(run);
-  free(yt);
-  free(yp);
-  return zl_comm_agree(p->comm, rc);
+  if (!rc) rc = gather(mine.zoo, n, MPI_INT32_T, all.zoo, counts, displs, p->comm);
+  if (!rc) rc = gather(mine.file, n, MPI_INT32_T, all.file, counts, displs, p->comm);
+  if (!rc) rc = gather(mine.fold, n, MPI_INT32_T, all.fold, counts, displs, p->comm);
+  if (!rc) rc = gather(mine.row, n, MPI_INT64_T, all.row, counts, displs, p->comm);
+  if (!rc) rc = gather(mine.run, n, MPI_INT64_T, all.run, counts, displs, p->comm);
+  if (!rc) rc = gather(mine.yt, n, MPI_DOUBLE, all.yt, counts, displs, p->comm);
+  if (!rc) rc = gather(mine.yp, n, MPI_DOUBLE, all.yp, counts, displs, p->comm);
+  /* An MPI failure may be one rank's: agree before rank 0 writes and reports. */
+  rc = zl_comm_agree(p->comm, rc);
+  if (!rc && p->rank == 0) rc = write_group(p, group, &all, (hsize_t)total);
+  rc = zl_comm_root_status(p->comm, rc);
+  columns_free(&mine);
+  columns_free(&all);
+  free(counts);
+  free(displs);
+  return rc;
+}
+
+/* Rank 0: writes the in-memory file's image to the open .part, closes both and renames. */
+static int commit_root(zl_predictions p) {
+  int rc = 0;
+  void *image = NULL;
+  ssize_t len = 0;
+  /* The image is read from the driver's memory: flush HDF5's caches into it first. */
+  ZL_H5(rc, done, H5Fflush(p->file, H5F_SCOPE_GLOBAL), p, "cannot flush");
+  ZL_H5(rc, done, len = H5Fget_file_image(p->file, NULL, 0), p, "no file image");
+  image = zl_malloc((size_t)len, 1, "predictions file image");
+  if (!image) {
+    rc = ZL_ERR_RUNTIME;
+    goto done;
+  }
+  ZL_H5(rc, done, H5Fget_file_image(p->file, image, (size_t)len), p, "no file image");
+  hid_t f = p->file;
+  p->file = H5I_INVALID_HID;
+  ZL_H5(rc, done, H5Fclose(f), p, "cannot close");
+  for (ssize_t at = 0; at < len;) {
+    ssize_t w = write(p->fd, (const char *)image + at, (size_t)(len - at));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot write: %s", p->part, strerror(w < 0 ? errno : EIO));
+      goto done;
+    }
+    at += w;
+  }
+  /* Some file systems (NFS, quotas) report a full disk only at fsync or close. */
+  if (fsync(p->fd) && errno != EINVAL && errno != EROFS) {
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot write: %s", p->part, strerror(errno));
+    goto done;
+  }
+  int fd = p->fd;
+  p->fd = -1;
+  if (close(fd)) {
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot write: %s", p->part, strerror(errno));
+    goto done;
+  }
+  if (rename(p->part, p->path))
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot rename from %s: %s", p->path, p->part, strerror(errno));
+  else
+    p->committed = 1;
+done:
+  free(image);
+  return rc;
 }
 
 int zl_predictions_commit(zl_predictions *pp) {
   zl_predictions p = *pp;
-  int rc = H5Fclose(p->file) < 0 ? ZL_ERR(ZL_ERR_RUNTIME, "%s: close failed", p->part) : 0;
-  p->file = H5I_INVALID_HID;
-  rc = zl_comm_agree(p->comm, rc);
-  if (!rc && zl_comm_rank(p->comm) == 0 && rename(p->part, p->path))
-    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot rename from %s: %s", p->path, p->part, strerror(errno));
-  rc = zl_comm_agree(p->comm, rc);
-  zl_predictions_destroy(pp);
+  int rc = p->rank == 0 ? commit_root(p) : 0;
+  rc = zl_comm_root_status(p->comm, rc);
+  zl_predictions_destroy(pp); /* on failure, removes the .part */
   return rc;
 }
 
 void zl_predictions_destroy(zl_predictions *pp) {
   zl_predictions p = *pp;
   if (!p) return;
+  /* In memory: closing cannot fail for want of disk, and frees what was written. */
   if (p->file >= 0) H5Fclose(p->file);
+  if (p->fd >= 0) close(p->fd);
+  /* An unfinished file must not outlive the job, nothing resumes it (after a failed commit it may
+   * be closed and still there). The job is failing already: a failed unlink changes nothing. */
+  if (p->created && !p->committed) unlink(p->part);
   free(p);
   *pp = NULL;
 }
