@@ -746,6 +746,7 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   if (!rc) rc = zl_predictions_create(comm, pred_path, &pred);
   if (!rc) rc = run_all(comm, &o, zoos, n_zoos, pred, &res, grid);
   if (!rc) rc = zl_predictions_commit(&pred);
+  int pred_committed = !rc;
   zl_predictions_destroy(&pred);
   t.solve = MPI_Wtime() - t0;
   /* Memory per rank is a design target (§6): report the largest peak over the ranks. */
@@ -779,6 +780,10 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
     }
     rc = zl_comm_agree(comm, rc);
   }
+  /* predictions.h5 next to a missing or partial report would look like a finished job's. Rank 0
+   * just renamed it into this directory, so removing it cannot reasonably fail; the error line
+   * stays the one about the report. */
+  if (rc && pred_committed && rank == 0) (void)remove(pred_path);
   for (int z = 0; zoos && z < n_zoos; z++)
     zoo_data_free(&zoos[z]);
   for (int i = 0; res.r && i < res.n; i++)

@@ -128,11 +128,13 @@ static int write_json(const char *dir, const zl_report *r) {
   if (!root)
     return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot build the JSON document (out of memory?)", path);
   /* 17 significant digits round-trip every double, so compare can demand exact reproduction. */
+  errno = 0; /* jansson reports only -1: the failed fopen/fwrite/fclose leaves the reason here */
   int bad = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+  int e = errno;
   json_decref(root);
   if (bad) {
     remove(tmp);
-    return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot write %s", path, tmp);
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot write: %s", tmp, e ? strerror(e) : "I/O error");
   }
   return commit_file(tmp, path);
 }
@@ -311,7 +313,15 @@ static int plot_transfer(const char *dir, const zl_report *r) {
 }
 
 int zl_report_write(const char *dir, const zl_report *r) {
-  ZL_CALL(write_json(dir, r));
+  /* report.json goes last: it is what compare and users take as the sign of a finished job, so it
+   * must not exist when a later file failed (a full disk). */
   ZL_CALL(plot_transfer(dir, r));
-  return write_md(dir, r);
+  ZL_CALL(write_md(dir, r));
+  int rc = write_json(dir, r);
+  if (rc) {
+    char md[4200];
+    snprintf(md, sizeof md, "%s/report.md", dir);
+    (void)remove(md); /* the job is failing already: report.md alone must not look finished */
+  }
+  return rc;
 }

@@ -58,7 +58,8 @@ typedef struct {
 } zl_report;
 
 /* Writes DIR/report.json and DIR/report.md, each through a temporary name and rename(2), so a
- * crash never leaves a partial report. Not collective (rank 0). */
+ * crash never leaves a partial report; report.json last, and on its failure report.md is removed,
+ * so a failed write (a full disk) leaves no finished-looking report. Not collective (rank 0). */
 int zl_report_write(const char *dir, const zl_report *r);
 
 #endif
