@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "zl_comm.h"
+#include "zl_sort.h"
 #include "zl_wstats.h"
 
 #define SIGN (UINT64_C(1) << 63)
@@ -21,11 +22,6 @@ static double value_of(uint64_t k) {
   double d;
   memcpy(&d, &u, sizeof d);
   return d;
-}
-
-static int cmp_key(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
 }
 
 /* How many of s[0, m) (ascending) are <= k. */
@@ -93,13 +89,14 @@ int zl_knots(MPI_Comm comm, int64_t n, int F, const double *X, const int *fold, 
   int64_t *rank = zl_malloc((size_t)F * R, sizeof(int64_t), "order statistic ranks");
   int64_t *cnt = zl_malloc((size_t)F * R, sizeof(int64_t), "quantile counts");
   double *frac = zl_malloc((size_t)Q, sizeof(double), "quantile fractions");
-  int rc = zl_comm_agree(comm, (s && lo && rank && cnt && frac) ? 0 : ZL_ERR_RUNTIME);
+  uint64_t *tmp = zl_malloc((size_t)(m > 0 ? m : 1), sizeof(uint64_t), "sort scratch");
+  int rc = zl_comm_agree(comm, (s && lo && rank && cnt && frac && tmp) ? 0 : ZL_ERR_RUNTIME);
   if (!rc) {
     for (int f = 0; f < F; f++) {
       int64_t r = 0;
       for (int64_t i = 0; i < n; i++)
         if (fold[i] >= 0) s[(size_t)f * m + r++] = key_of(X[i * F + f]);
-      qsort(s + (size_t)f * m, (size_t)m, sizeof(uint64_t), cmp_key);
+      zl_sort_u64(s + (size_t)f * m, tmp, (size_t)m);
     }
     for (int t = 0; t < Q; t++) {
       double q = (double)t / (Q - 1);
@@ -122,5 +119,6 @@ int zl_knots(MPI_Comm comm, int64_t n, int F, const double *X, const int *fold, 
   free(rank);
   free(cnt);
   free(frac);
+  free(tmp);
   return rc;
 }
