@@ -211,8 +211,15 @@ static int synth(MPI_Comm comm, const synth_opts *o, double *planted_r2) {
     *planted_r2 = sst > 0 ? 1.0 - tot[0] / sst : NAN;
     rc = zl_zoo_set_attr_double(zoo, "synth_planted_r2", *planted_r2);
   }
-  if (!rc) rc = zl_zoo_commit(&zoo);
-  zl_zoo_destroy(&zoo);
+  /* synth cannot resume: a failed job must not leave its .part behind (a full disk). */
+  int committing = !rc;
+  if (committing) rc = zl_zoo_commit(&zoo);
+  zl_zoo_remove(&zoo);
+  if (rc && committing && rank == 0) {
+    char part[4200];
+    snprintf(part, sizeof part, "%s.part", o->out);
+    (void)remove(part); /* the commit failed (close or rename): its message is the one reported */
+  }
   cols_free(&c);
   free(w);
   zl_nn_destroy(&nn);

@@ -76,8 +76,15 @@ int zl_zoo_resume(zl_zoo zoo);
  * to NULL. Collective. */
 int zl_zoo_commit(zl_zoo *zoo);
 
-/* Closes without committing (a created zoo stays at "<path>.part"). Safe on NULL. Collective. */
+/* Closes without committing (a created zoo stays at "<path>.part", for train to resume). After a
+ * failed write the file cannot be closed collectively (the ranks may have left HDF5's collectives
+ * at different points): rank 0 then prints the agreed error as "zoolens: <message>" and the job
+ * ends with MPI_Abort (exit status 1). Safe on NULL. Collective. */
 void zl_zoo_destroy(zl_zoo *zoo);
+
+/* zl_zoo_destroy for writers that cannot resume (synth): rank 0 first removes "<path>.part", so
+ * a failed job leaves no partial zoo. Safe on NULL. Collective. */
+void zl_zoo_remove(zl_zoo *zoo);
 
 /* Not collective: */
 MPI_Comm zl_zoo_comm(zl_zoo zoo);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "zl_comm.h"
@@ -66,6 +67,10 @@ struct zl_zoo_s {
   char *path; /* as the caller named it: the committed name */
   char *file; /* the file open: path, or "<path>.part" while being written */
   hid_t dxpl, h5, weights;
+  /* A collective write or creation step failed (agreed, so set alike on every rank): the ranks may
+   * have left HDF5's collectives at different points, and its collective close would wait or crash
+   * (seen: one rank in H5Fclose's metadata flush barrier, the other in MPI_File_close's). */
+  int broken;
   zoo_meta m;
 };
 
@@ -95,6 +100,40 @@ static int h5_fail(const char *file, const char *obj, const char *call, const ch
       goto cleanup;                                                                                \
     }                                                                                              \
   } while (0)
+
+/* Seconds a failing rank waits for the others after a collective HDF5 call. */
+#define ZOO_AGREE_SECONDS 5.0
+
+/* zl_comm_agree after a collective HDF5 call that can fail on one rank alone (a full disk): the
+ * failing rank returns from HDF5 early while the others may wait inside HDF5's own collectives
+ * (its fill or flush barriers, on its own communicator), where no agreement reaches them. Every
+ * rank first meets in a non-blocking barrier; a rank that failed waits for it at most
+ * ZOO_AGREE_SECONDS, then prints its error and ends the job (conventions, Errors: MPI_Abort where
+ * agreement is impossible), first removing remove_on_abort (a half-created file) when not NULL.
+ * Ranks that succeeded wait as long as the others write. Collective. */
+static int agree_after_h5(MPI_Comm comm, int rc, const char *remove_on_abort) {
+  MPI_Request req;
+  int done = 0, m = MPI_Ibarrier(comm, &req);
+  double t0 = MPI_Wtime();
+  if (m == MPI_SUCCESS && !rc) m = MPI_Wait(&req, MPI_STATUS_IGNORE);
+  while (m == MPI_SUCCESS && rc && !done) {
+    m = MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (!done && MPI_Wtime() - t0 > ZOO_AGREE_SECONDS) {
+      int rank = zl_comm_rank(comm);
+      if (rank)
+        fprintf(stderr, "zoolens: %s (rank %d)\n", zl_error_message(), rank);
+      else
+        fprintf(stderr, "zoolens: %s\n", zl_error_message());
+      fflush(stderr);
+      if (remove_on_abort) (void)unlink(remove_on_abort); /* the job is ending either way */
+      MPI_Abort(comm, ZL_ERR_RUNTIME);
+    }
+    struct timespec ms = {0, 1000000};
+    if (!done) nanosleep(&ms, NULL); /* the others may share this core */
+  }
+  if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Ibarrier(status)", __FILE__, __LINE__);
+  return zl_comm_agree(comm, rc);
+}
 
 int zl_zoo_check_layout(const char *what, const zl_tensor *t, int n, int64_t n_params) {
   int64_t end = 0;
@@ -683,6 +722,13 @@ static int zoo_close(zl_zoo z) {
   return rc;
 }
 
+void zl_zoo_remove(zl_zoo *zoo) {
+  if (!*zoo) return;
+  /* Before closing, which may end the job (see zl_zoo_destroy); the open handles do not mind. */
+  if ((*zoo)->writable && zl_comm_rank((*zoo)->comm) == 0) (void)unlink((*zoo)->file);
+  zl_zoo_destroy(zoo);
+}
+
 static void zoo_free(zl_zoo z) {
   meta_free(&z->m);
   free(z->file);
@@ -692,6 +738,16 @@ static void zoo_free(zl_zoo z) {
 
 void zl_zoo_destroy(zl_zoo *zoo) {
   if (!*zoo) return;
+  if ((*zoo)->broken && (*zoo)->h5 >= 0) {
+    /* Agreement is impossible inside HDF5's close, and a file left open is closed by HDF5 inside
+     * MPI_Finalize, with the same result: end the job now, with the agreed message (conventions,
+     * Errors). */
+    if (zl_comm_rank((*zoo)->comm) == 0) {
+      fprintf(stderr, "zoolens: %s\n", zl_error_message());
+      fflush(stderr);
+    }
+    MPI_Abort((*zoo)->comm, ZL_ERR_RUNTIME);
+  }
   zoo_close(*zoo);
   zoo_free(*zoo);
   *zoo = NULL;
@@ -721,7 +777,6 @@ static int check_open(zl_zoo z) {
   if (z->h5 >= 0) return 0;
   return ZL_ERR(ZL_ERR_RUNTIME, "%s: suspended: zl_zoo_resume it before reading", z->file);
 }
-
 
 /* Selects in *fspace the rows [row0, row0 + n) of d, or the listed rows (ascending; runs of
  * consecutive rows become one hyperslab), with every column of a 2-D dataset, and makes *mspace
@@ -782,7 +837,8 @@ static int transfer(zl_zoo z, int before, hid_t d, const char *obj, hid_t mtype,
     herr_t e = write ? H5Dwrite(d, mtype, mspace, fspace, z->dxpl, buf)
                      : H5Dread(d, mtype, mspace, fspace, z->dxpl, buf);
     if (e < 0) rc = h5_fail(z->file, obj, write ? "H5Dwrite" : "H5Dread", __FILE__, __LINE__);
-    rc = zl_comm_agree(z->comm, rc);
+    rc = agree_after_h5(z->comm, rc, NULL);
+    if (rc && write) z->broken = 1;
   }
   if (mspace >= 0) H5Sclose(mspace);
   if (fspace >= 0) H5Sclose(fspace);
@@ -1002,15 +1058,22 @@ int zl_zoo_create(MPI_Comm comm, const char *path, const zl_zoo_spec *spec, zl_z
   snprintf(what, sizeof what, "%s: /layout", path);
   ZL_CALL(zl_zoo_check_layout(what, spec->tensors, spec->n_tensors, spec->n_params));
 
-  int rc = zoo_new(comm, path, 1, &z);
+  int rc = zoo_new(comm, path, 1, &z), created = 0;
   if (!rc) rc = copy_spec(&z->m, path, spec);
   if ((rc = zl_comm_agree(comm, rc))) goto fail;
   if ((rc = zl_comm_root_status(comm, zl_comm_rank(comm) == 0 ? probe_create(z->file) : 0)))
     goto fail;
-  if ((rc = zl_comm_agree(comm, create_file(z)))) goto fail;
+  created = 1;
+  if ((rc = agree_after_h5(comm, create_file(z), z->file))) {
+    z->broken = 1;
+    goto fail;
+  }
   *zoo = z;
   return 0;
 fail:
+  /* A half-created .part holds nothing to resume: remove it before closing (which may end the
+   * job, see zl_zoo_destroy). The job is failing already: a failed unlink changes nothing. */
+  if (created && zl_comm_rank(comm) == 0) (void)unlink(z->file);
   zl_zoo_destroy(&z);
   return rc;
 }
@@ -1109,7 +1172,7 @@ int zl_zoo_commit(zl_zoo *zoo) {
   }
   /* The agreement after closing is the barrier: every rank has closed the file before rank 0
    * renames it. */
-  rc = zl_comm_agree(z->comm, zoo_close(z));
+  rc = agree_after_h5(z->comm, zoo_close(z), NULL);
   if (!rc && zl_comm_rank(z->comm) == 0 && rename(z->file, z->path))
     rc =
         ZL_ERR(ZL_ERR_RUNTIME, "%s: cannot rename %s to it: %s", z->path, z->file, strerror(errno));
