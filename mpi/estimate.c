@@ -275,6 +275,9 @@ static int subsample(est *E) {
     displs[r] = (int)ns;
     ns += counts[r];
   }
+  /* Every rank has the same count, so this error needs no agreement. */
+  if (!rc && ns == 0)
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "no network fell in the estimators' subsample");
   if (!rc) {
     E->ns = ns;
     E->s_in = zl_malloc((size_t)ns + 1, sizeof(double) * (size_t)F, "subsample");
