@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 enum { IDX3_MAGIC = 0x00000803, IDX1_MAGIC = 0x00000801, IDX_MAX_DIMS = 3, MAX_SIDE = 4096 };
@@ -85,6 +86,11 @@ static int read_idx_header(gzFile f, const char *path, uint32_t magic,
   return 0;
 }
 
+/* Pixels are read into an array that grows as they arrive, from this many up to what the header
+   claims: a gzip file's decompressed size is unknown until its end, so a header claiming 10^9
+   images in a small file ends at "truncated pixel data" having allocated about what it held. */
+enum { FIRST_PIXELS = 1 << 20 };
+
 static int read_idx_images(gzFile f, const char *path, zl_dataset *d) {
   uint32_t dims[IDX_MAX_DIMS];
   ZL_CALL(read_idx_header(f, path, IDX3_MAGIC, dims));
@@ -92,25 +98,41 @@ static int read_idx_images(gzFile f, const char *path, zl_dataset *d) {
   if (dims[1] == 0 || dims[2] == 0 || dims[1] > MAX_SIDE || dims[2] > MAX_SIDE)
     return ZL_ERR(ZL_ERR_RUNTIME, "%s: image size %u x %u is outside 1..%d", path, dims[1], dims[2],
                   MAX_SIDE);
+  size_t total;
+  ZL_CALL(zl_mul_size(dims[0], (size_t)dims[1] * dims[2], &total, path));
+  /* A plain file's size is known: a header claiming more pixels than it holds fails at once. */
+  struct stat st;
+  if (gzdirect(f) && !stat(path, &st) && (uint64_t)st.st_size - 16 < total)
+    return ZL_ERR(ZL_ERR_RUNTIME,
+                  "%s: header claims %u images of %u x %u pixels, the file holds %lld bytes", path,
+                  dims[0], dims[1], dims[2], (long long)st.st_size);
   d->n = dims[0];
   d->h = (int)dims[1];
   d->w = (int)dims[2];
-  size_t total = d->n * (size_t)d->h * (size_t)d->w;
-  d->x = zl_malloc(total, sizeof *d->x, path);
   unsigned char *buf = zl_malloc(READ_BLOCK, 1, path);
-  if (!d->x || !buf) {
-    free(buf);
-    return ZL_ERR_RUNTIME;
-  }
+  if (!buf) return ZL_ERR_RUNTIME;
   float table[256];
   pixel_table(table);
   int rc = 0;
+  size_t cap = 0;
   for (size_t done = 0; done < total && !rc;) {
     size_t want = total - done < READ_BLOCK ? total - done : READ_BLOCK, got;
     rc = read_some(f, path, buf, want, &got);
     if (!rc && got < want)
       rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: truncated pixel data (%zu of %zu bytes)", path, done + got,
                   total);
+    if (!rc && done + got > cap) {
+      size_t grown =
+          cap ? (cap < total / 2 ? 2 * cap : total) : (total < FIRST_PIXELS ? total : FIRST_PIXELS);
+      size_t bytes;
+      float *x = NULL;
+      rc = zl_mul_size(grown, sizeof *x, &bytes, path);
+      if (!rc && !(x = realloc(d->x, bytes)))
+        rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: out of memory after %zu pixels", path, done);
+      if (rc) break;
+      d->x = x;
+      cap = grown;
+    }
     for (size_t i = 0; !rc && i < got; i++)
       d->x[done + i] = table[buf[i]];
     done += got;

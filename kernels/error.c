@@ -36,6 +36,12 @@ void zl_error_clear(void) {
   zl_where[0] = '\0';
 }
 
+int zl_mul_size(size_t a, size_t b, size_t *out, const char *what) {
+  if (__builtin_mul_overflow(a, b, out))
+    return ZL_ERR(ZL_ERR_RUNTIME, "%s: size %zu x %zu overflows", what, a, b);
+  return 0;
+}
+
 static void *checked(void *p, size_t n, size_t size, const char *what) {
   if (!p && n && size)
     ZL_ERR(ZL_ERR_RUNTIME, "%s: out of memory allocating %zu x %zu bytes", what, n, size);

@@ -202,9 +202,12 @@ static int check_header(zl_npy *npy, int64_t file_bytes) {
   npy->rows = h.shape[0];
   npy->cols = h.shape[1];
   npy->data_offset = prefix + hlen;
-  if (npy->cols > 0 && npy->rows > INT64_MAX / 4 / npy->cols)
+  /* The shape is compared with the file size before anything is sized by it. */
+  size_t bytes;
+  if (zl_mul_size((size_t)npy->rows, (size_t)npy->cols, &bytes, path) ||
+      zl_mul_size(bytes, 4, &bytes, path) || bytes > INT64_MAX)
     return ZL_ERR(ZL_ERR_RUNTIME, "%s: shape %.*s is too large", path, h.shape_len, h.shape_text);
-  int64_t need = npy->rows * npy->cols * 4, held = file_bytes - npy->data_offset;
+  int64_t need = (int64_t)bytes, held = file_bytes - npy->data_offset;
   if (held != need)
     return ZL_ERR(ZL_ERR_RUNTIME,
                   "%s: %sheader says %lld x %lld float32 (%lld bytes) but the file holds %lld",

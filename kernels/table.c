@@ -34,12 +34,13 @@ typedef struct {
  * *cap), doubling. The pointer is moved with memcpy: it may be of any object pointer type. */
 static int grow(void *ptr, size_t *cap, size_t need, size_t size, const char *what) {
   if (need <= *cap) return 0;
-  size_t n = *cap ? *cap : 1024;
+  size_t n = *cap ? *cap : 1024, bytes;
   while (n < need)
-    n *= 2;
+    ZL_CALL(zl_mul_size(n, 2, &n, what));
+  ZL_CALL(zl_mul_size(n, size, &bytes, what));
   void *old, *p;
   memcpy(&old, ptr, sizeof old);
-  if (!(p = realloc(old, n * size))) return ZL_ERR(ZL_ERR_RUNTIME, "%s: out of memory", what);
+  if (!(p = realloc(old, bytes))) return ZL_ERR(ZL_ERR_RUNTIME, "%s: out of memory", what);
   memcpy(ptr, &p, sizeof p);
   *cap = n;
   return 0;
@@ -49,6 +50,11 @@ static void on_field(void *s, size_t len, void *data) {
   parse_ctx *c = data;
   zl_table t = c->t;
   if (c->rc) return;
+  if (c->fields == ZL_TABLE_MAX_FIELDS) {
+    c->rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: line %lld: more than %d fields", t->path,
+                   (long long)c->line, ZL_TABLE_MAX_FIELDS);
+    return;
+  }
   c->rc = grow(&t->text, &t->text_cap, t->text_len + len + 1, 1, t->path);
   if (!c->rc) c->rc = grow(&t->cell, &t->cell_cap, t->n_cells + 1, sizeof *t->cell, t->path);
   if (c->rc) return;
@@ -99,6 +105,11 @@ static int parse_file(zl_table t, struct csv_parser *p, parse_ctx *c) {
   while (!rc && (n = gzread(gz, buf, sizeof buf)) > 0) {
     if (csv_parse(p, buf, (size_t)n, on_field, on_row, c) != (size_t)n) rc = parse_error(c, p);
     if (!rc) rc = c->rc;
+    /* libcsv buffers a field whole before passing it on: checked after every block, a field stops
+     * growing within a block of the limit. */
+    if (!rc && p->entry_pos > ZL_TABLE_MAX_FIELD)
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: line %lld: a field longer than %d bytes", t->path,
+                  (long long)(c->line + c->newlines), ZL_TABLE_MAX_FIELD);
   }
   int zerr = Z_OK;
   const char *zmsg = gzerror(gz, &zerr);

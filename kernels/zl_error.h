@@ -42,6 +42,12 @@ void zl_error_clear(void);
     if (rc) goto label;                                                                            \
   } while (0)
 
+/* *out = a * b, or, when that overflows size_t, records "<what>: size <a> x <b> overflows" and
+ * returns ZL_ERR_RUNTIME. For every product of sizes read from a file (shapes, counts, widths): a
+ * wrapped product would pass a "fits in the file" check and then drive a short allocation.
+ * Not collective. */
+int zl_mul_size(size_t a, size_t b, size_t *out, const char *what);
+
 /* malloc/calloc that record "out of memory" with what was being allocated. */
 void *zl_malloc(size_t n, size_t size, const char *what);
 void *zl_calloc(size_t n, size_t size, const char *what);

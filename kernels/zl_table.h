@@ -9,8 +9,14 @@
 
 typedef struct zl_table_s *zl_table;
 
+/* Limits far above any real metrics or layout table (tens of columns, fields of tens of bytes), so
+ * that a hostile file fails with a message instead of growing without bound. */
+#define ZL_TABLE_MAX_FIELD  (1 << 20) /* bytes in one field */
+#define ZL_TABLE_MAX_FIELDS (1 << 16) /* fields in one row */
+
 /* Reads path. Errors: "<path>: no such file", "<path>: empty (no header row)", "<path>: line 7: 21
- * fields, the header has 23", "<path>: line 7: malformed CSV (…)", gzip errors. Not collective. */
+ * fields, the header has 23", "<path>: line 7: malformed CSV (…)", "<path>: line 1: more than 65536
+ * fields", "<path>: line 3: a field longer than 1048576 bytes", gzip errors. Not collective. */
 int zl_table_read(const char *path, zl_table *table);
 
 /* Frees the table and sets *table to NULL; safe on NULL. */
