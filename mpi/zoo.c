@@ -233,6 +233,35 @@ cleanup:
   return rc;
 }
 
+/* An HDF5 object header may claim any extent: before anything is sized by it, the dataset or
+ * attribute obj (dims[0] x dims[1] elements when ndims is 2, dims[0] when 1) must fit in the file
+ * at its type's element size. A zoo's data is allocated when it is created, so only a hostile or
+ * broken header fails this, at once, instead of allocating to the claim. Not collective. */
+static int check_fits(hid_t obj, const char *file, const char *name, int ndims,
+                      const hsize_t dims[2]) {
+  int is_attr = H5Iget_type(obj) == H5I_ATTR;
+  hid_t type = is_attr ? H5Aget_type(obj) : H5Dget_type(obj), fid = H5Iget_file_id(obj);
+  size_t size = type < 0 ? 0 : H5Tget_size(type);
+  hsize_t held = 0;
+  herr_t e = fid < 0 || !size ? -1 : H5Fget_filesize(fid, &held);
+  if (type >= 0) H5Tclose(type);
+  if (fid >= 0) H5Fclose(fid);
+  if (e < 0) return h5_fail(file, name, "H5Fget_filesize", __FILE__, __LINE__);
+  char shape[64];
+  if (ndims == 2)
+    snprintf(shape, sizeof shape, "[%llu, %llu]", (unsigned long long)dims[0],
+             (unsigned long long)dims[1]);
+  else
+    snprintf(shape, sizeof shape, "[%llu]", (unsigned long long)dims[0]);
+  size_t need;
+  if (zl_mul_size(dims[0], ndims == 2 ? dims[1] : 1, &need, name) ||
+      zl_mul_size(need, size, &need, name) || need > held)
+    return ZL_ERR(ZL_ERR_RUNTIME,
+                  "%s: %s: shape %s of %zu-byte elements does not fit in the file's %llu bytes",
+                  file, name, shape, size, (unsigned long long)held);
+  return 0;
+}
+
 /* Reads every string of an attribute (is_attr) or a dataset, fixed- or variable-length, into a
  * NULL-terminated array of *n owned copies. A dataset read is collective on comm with dxpl, and
  * local failures before it are agreed first; pass MPI_COMM_SELF and H5P_DEFAULT when alone. */
@@ -257,8 +286,9 @@ static int read_strs(const char *file, const char *obj, hid_t h, int is_attr, MP
            /* HDF5 converts no strings between character sets: read in the file's. */
            H5Tset_cset(mtype, H5Tget_cset(ftype)) < 0)
     rc = h5_fail(file, obj, "reading strings", __FILE__, __LINE__);
-  else if (!(buf = zl_calloc((size_t)np + 1, var ? sizeof(char *) : width + 1, obj)) ||
-           !(s = zl_calloc((size_t)np + 1, sizeof *s, obj)))
+  else if (!(rc = check_fits(h, file, obj, 1, (hsize_t[2]){(hsize_t)np, 1})) &&
+           (!(buf = zl_calloc((size_t)np + 1, var ? sizeof(char *) : width + 1, obj)) ||
+            !(s = zl_calloc((size_t)np + 1, sizeof *s, obj))))
     rc = ZL_ERR_RUNTIME;
   if (!is_attr) rc = zl_comm_agree(comm, rc);
   if (!rc) {
@@ -537,7 +567,8 @@ static int load_layout(hid_t f, const char *file, zoo_meta *m, MPI_Comm comm, hi
     goto cleanup;
   }
   m->n_tensors = (int)dims[0];
-  rc = layout_type(file, 0, &mtype);
+  rc = check_fits(d, file, "/layout", 1, dims);
+  if (!rc) rc = layout_type(file, 0, &mtype);
   if (!rc && !(m->tensors = zl_calloc(dims[0], sizeof *m->tensors, "/layout"))) rc = ZL_ERR_RUNTIME;
   rc = zl_comm_agree(comm, rc);
   if (rc) goto cleanup;
@@ -640,6 +671,7 @@ static int load_meta(hid_t f, const char *file, zoo_meta *m, MPI_Comm comm, hid_
                 (long long)m->n_params);
     goto cleanup;
   }
+  ZL_CALL_GOTO(rc, cleanup, check_fits(d, file, "/weights", 2, dims));
   m->n_rows = (int64_t)dims[0];
   H5_TRY(dcpl = H5Dget_create_plist(d), file, "/weights");
   m->chunk_rows = 1;

@@ -8,3 +8,30 @@ add_executable(test_hostile test_hostile.c)
 target_link_libraries(test_hostile PRIVATE zl_kernels zl_testlib ZLIB::ZLIB)
 add_test(NAME hostile_kernels COMMAND sh -c "${ZL_ULIMIT_SH}" sh $<TARGET_FILE:test_hostile>)
 set_tests_properties(hostile_kernels PROPERTIES TIMEOUT 60 LABELS unit)
+
+# Zoo files whose /weights, /layout or a string dataset claim extents the file cannot hold (chunks
+# never written): zl_zoo_open and the string read refuse them at 1 and 2 ranks.
+set(ZL_HOSTILE_DIR ${CMAKE_CURRENT_BINARY_DIR}/hostile_files)
+file(MAKE_DIRECTORY ${ZL_HOSTILE_DIR})
+zl_mpi_program(hostile_zoo)
+foreach(np 1 2)
+  zl_mpi_test(hostile_zoo_np${np} ${np} COMMAND sh -c "${ZL_ULIMIT_SH}" sh
+              $<TARGET_FILE:hostile_zoo> ${ZL_HOSTILE_DIR} TIMEOUT 60)
+endforeach()
+set_tests_properties(hostile_zoo_np1 PROPERTIES FIXTURES_SETUP hostile_files)
+
+# info and analyze at 2 ranks on the zoo claiming 10^12 rows: one line, exit 1, under the limit
+# (analyze's rank 0 would otherwise size its run index by the claim).
+zl_launcher(launch2 2)
+string(CONCAT ZL_HOSTILE_WEIGHTS_SH
+       "n=$(wc -c < huge_weights.h5) && exec sh \"$0\" 1 \"zoolens: huge_weights.h5: /weights: "
+       "shape [1000000000000, 30] of 4-byte elements does not fit in the file's $n bytes\" \"$@\"")
+foreach(cmd info analyze)
+  set(args huge_weights.h5)
+  if(cmd STREQUAL analyze)
+    list(APPEND args --out analyze_out)
+  endif()
+  zl_script_test(hostile_${cmd} 2 ${ZL_HOSTILE_DIR} hostile_files -c "${ZL_HOSTILE_WEIGHTS_SH}"
+                 ${ZL_EXPECT_ERROR} ${launch2} sh -c "${ZL_ULIMIT_SH}" sh $<TARGET_FILE:zoolens>
+                 ${cmd} ${args})
+endforeach()

@@ -1,0 +1,126 @@
+/* Hostile HDF5 headers (issue 11, item 7): zoo files whose datasets claim extents the file cannot
+ * hold (chunked, chunks never written, so the file stays small) fail zl_zoo_open or the string read
+ * with the exact message, before anything is sized by the claim. Run under `ulimit -v 1000000` by
+ * tests/hostile.cmake, on any number of ranks. Leaves huge_weights.h5 in DIR for the zoolens info
+ * and analyze tests. usage: hostile_zoo DIR */
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zl_comm.h"
+#include "zl_error.h"
+#include "zl_test.h"
+#include "zl_zoo.h"
+
+/* Replaces dataset `name` of `to` (a copy of good.h5) by one of the same type and the claimed
+ * extent, chunked by one element (or row) along the first dimension, nothing written. */
+static void claim(const char *to, const char *name, int ndims, const hsize_t *dims) {
+  FILE *in = fopen("good.h5", "rb"), *out = fopen(to, "wb");
+  char buf[1 << 16];
+  size_t n;
+  ZL_CHECK(in && out);
+  while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    fwrite(buf, 1, n, out);
+  if (in) fclose(in);
+  if (out) ZL_CHECK(!fclose(out));
+  hid_t f = H5Fopen(to, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT), type = H5Dget_type(d);
+  H5Dclose(d);
+  hsize_t chunk[2] = {1, ndims > 1 ? dims[1] : 1};
+  hid_t space = H5Screate_simple(ndims, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  ZL_CHECK(f >= 0 && H5Ldelete(f, name, H5P_DEFAULT) >= 0 && H5Pset_chunk(dcpl, ndims, chunk) >= 0);
+  ZL_CHECK((d = H5Dcreate2(f, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) >= 0);
+  H5Dclose(d);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Tclose(type);
+  ZL_CHECK(H5Fclose(f) >= 0);
+}
+
+static long long file_bytes(const char *path) {
+  struct stat st;
+  return stat(path, &st) ? -1 : (long long)st.st_size;
+}
+
+/* The stored element size of dataset `name`, as the message reports it. */
+static size_t elem_size(const char *path, const char *name) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, name, H5P_DEFAULT);
+  hid_t type = H5Dget_type(d);
+  size_t size = H5Tget_size(type);
+  H5Tclose(type);
+  H5Dclose(d);
+  H5Fclose(f);
+  return size;
+}
+
+static void expect(int rc, const char *want) {
+  ZL_CHECK(rc == ZL_ERR_RUNTIME);
+  ZL_CHECK(!strcmp(zl_error_message(), want));
+  if (strcmp(zl_error_message(), want))
+    fprintf(stderr, "  got:      %s\n  expected: %s\n", zl_error_message(), want);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  zl_comm_init();
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (argc != 2 || chdir(argv[1])) {
+    fprintf(stderr, "usage: hostile_zoo DIR (an existing directory)\n");
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  char want[512];
+  zl_zoo zoo = NULL;
+  if (rank == 0) {
+    zl_tensor t[2] = {{"d/bias:0", 0, 10, "(10,)", ZL_TENSOR_BIAS},
+                      {"d/kernel:0", 10, 20, "(20,)", ZL_TENSOR_KERNEL}};
+    zl_zoo_spec spec = {"mnist", "cnn", 37, 30, 2, t};
+    const char *names[] = {"run-a", "run-b"};
+    ZL_CHECK(!zl_zoo_create(MPI_COMM_SELF, "good.h5", &spec, &zoo) &&
+             !zl_zoo_write_strings(zoo, "runs/name", names, 2) && !zl_zoo_commit(&zoo));
+    claim("huge_weights.h5", "weights", 2, (hsize_t[]){1000000000000, 30});
+    claim("wrap_weights.h5", "weights", 2, (hsize_t[]){(hsize_t)1 << 62, 30});
+    claim("huge_layout.h5", "layout", 1, (hsize_t[]){2000000000});
+    claim("huge_strings.h5", "runs/name", 1, (hsize_t[]){1000000000000});
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+
+  /* 10^12 rows of 30 floats in a file of a few KB: the claim fails at once. */
+  snprintf(want, sizeof want,
+           "huge_weights.h5: /weights: shape [1000000000000, 30] of 4-byte elements does not fit "
+           "in the file's %lld bytes",
+           file_bytes("huge_weights.h5"));
+  expect(zl_zoo_open(MPI_COMM_WORLD, "huge_weights.h5", &zoo), want);
+  /* 2^62 x 30 x 4 bytes wraps around 64 bits: refused, not compared modulo 2^64. */
+  snprintf(want, sizeof want,
+           "wrap_weights.h5: /weights: shape [4611686018427387904, 30] of 4-byte elements does not "
+           "fit in the file's %lld bytes",
+           file_bytes("wrap_weights.h5"));
+  expect(zl_zoo_open(MPI_COMM_WORLD, "wrap_weights.h5", &zoo), want);
+  /* 2 * 10^9 tensors would be 430 GB of zl_tensor. */
+  snprintf(want, sizeof want,
+           "huge_layout.h5: /layout: shape [2000000000] of %zu-byte elements does not fit in the "
+           "file's %lld bytes",
+           elem_size("huge_layout.h5", "layout"), file_bytes("huge_layout.h5"));
+  expect(zl_zoo_open(MPI_COMM_WORLD, "huge_layout.h5", &zoo), want);
+  /* A string dataset of 10^12 entries: refused before its buffer is allocated. */
+  int rc = zl_zoo_open(MPI_COMM_WORLD, "huge_strings.h5", &zoo);
+  ZL_CHECK(rc == 0);
+  if (!rc) {
+    char **s = NULL;
+    int64_t n = 0;
+    snprintf(want, sizeof want,
+             "huge_strings.h5: /runs/name: shape [1000000000000] of %zu-byte elements does not fit "
+             "in the file's %lld bytes",
+             elem_size("huge_strings.h5", "runs/name"), file_bytes("huge_strings.h5"));
+    expect(zl_zoo_read_strings(zoo, "runs/name", &s, &n), want);
+    ZL_CHECK(s == NULL && n == 0);
+    zl_zoo_destroy(&zoo);
+  }
+  int failed = zl_test_finish();
+  MPI_Finalize();
+  return failed;
+}
