@@ -151,6 +151,13 @@ static int read_layout(import_source *s) {
   if (!rc) rc = find_column(t, "shape", &c_shape);
   if (rc) goto cleanup;
   c_size = zl_table_col(t, "size"); /* some copies have it */
+  /* Every tensor holds a parameter: more rows than parameters cannot tile them, and the count is
+   * then sized into an int. */
+  if (zl_table_n_rows(t) > s->n_params) {
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: %lld tensors for %lld parameters", s->layout_path,
+                (long long)zl_table_n_rows(t), (long long)s->n_params);
+    goto cleanup;
+  }
   s->n_tensors = (int)zl_table_n_rows(t);
   if (!(s->tensors = zl_calloc((size_t)s->n_tensors, sizeof *s->tensors, s->layout_path))) {
     rc = ZL_ERR_RUNTIME;

@@ -35,3 +35,15 @@ foreach(cmd info analyze)
                  ${ZL_EXPECT_ERROR} ${launch2} sh -c "${ZL_ULIMIT_SH}" sh $<TARGET_FILE:zoolens>
                  ${cmd} ${args})
 endforeach()
+
+# import at 2 ranks of directories hostile in weights.npy, layout.csv and metrics.csv.gz.
+function(zl_hostile_import name message)
+  zl_script_test(hostile_import_${name} 2 ${ZL_HOSTILE_DIR} hostile_files ${ZL_EXPECT_ERROR} 1
+                 "zoolens: ${message}" ${launch2} sh -c "${ZL_ULIMIT_SH}" sh
+                 $<TARGET_FILE:zoolens> import ${name} ${name}.h5)
+endfunction()
+zl_hostile_import(huge_npy "huge_npy/weights.npy: truncated: header says 1000000000000 x 4970 float32 (19880000000000000 bytes) but the file holds 16")
+zl_hostile_import(wide_layout "wide_layout/layout.csv: line 1: more than 65536 fields")
+zl_hostile_import(long_metrics
+                  "long_metrics/metrics.csv.gz: line 2: a field longer than 1048576 bytes")
+zl_hostile_import(many_tensors "many_tensors/layout.csv: 31 tensors for 30 parameters")

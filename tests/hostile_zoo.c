@@ -2,17 +2,22 @@
  * hold (chunked, chunks never written, so the file stays small) fail zl_zoo_open or the string read
  * with the exact message, before anything is sized by the claim. Run under `ulimit -v 1000000` by
  * tests/hostile.cmake, on any number of ranks. Leaves huge_weights.h5 in DIR for the zoolens info
- * and analyze tests. usage: hostile_zoo DIR */
+ * and analyze tests, and Small CNN Zoo directories for the import tests: huge_npy (weights.npy
+ * claiming 10^12 rows), wide_layout (a layout.csv header of 100000 fields), many_tensors (31
+ * tensors for 30 parameters) and long_metrics (a
+ * metrics.csv.gz field of 2 MiB). usage: hostile_zoo DIR */
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "zl_comm.h"
 #include "zl_error.h"
 #include "zl_test.h"
+#include "zl_test_npy.h"
 #include "zl_zoo.h"
 
 /* Replaces dataset `name` of `to` (a copy of good.h5) by one of the same type and the claimed
@@ -38,6 +43,46 @@ static void claim(const char *to, const char *name, int ndims, const hsize_t *di
   H5Sclose(space);
   H5Tclose(type);
   ZL_CHECK(H5Fclose(f) >= 0);
+}
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  ZL_CHECK(f && fputs(text, f) >= 0 && !fclose(f));
+}
+
+/* Directories for zoolens import, each hostile in one file and valid before it (the importer reads
+ * weights.npy, then layout.csv, then metrics). */
+static void write_import_dirs(void) {
+  static const float w[60];
+  const char *dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 30), }";
+  const char *layout = "varname,start_idx,end_idx,shape\nd/bias:0,0,10,\"(10,)\"\n"
+                       "d/kernel:0,10,30,\"(20,)\"\n";
+  mkdir("huge_npy", 0777);
+  zl_test_write_npy("huge_npy/weights.npy", 1,
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 4970), }", w,
+                    4, 0);
+  mkdir("wide_layout", 0777);
+  zl_test_write_npy("wide_layout/weights.npy", 1, dict, w, 60, 0);
+  FILE *f = fopen("wide_layout/layout.csv", "wb");
+  for (int i = 1; f && i < 100000; i++)
+    fputc(',', f);
+  ZL_CHECK(f && fputc('\n', f) != EOF && !fclose(f));
+  mkdir("long_metrics", 0777);
+  zl_test_write_npy("long_metrics/weights.npy", 1, dict, w, 60, 0);
+  write_text("long_metrics/layout.csv", layout);
+  /* More tensors than parameters: each holds at least one. */
+  mkdir("many_tensors", 0777);
+  zl_test_write_npy("many_tensors/weights.npy", 1, dict, w, 60, 0);
+  f = fopen("many_tensors/layout.csv", "wb");
+  ZL_CHECK(f && fputs("varname,start_idx,end_idx,shape\n", f) >= 0);
+  for (int i = 0; f && i < 31; i++)
+    fprintf(f, "d%d/bias:0,%d,%d,\"(1,)\"\n", i, i, i + 1);
+  ZL_CHECK(f && !fclose(f));
+  gzFile gz = gzopen("long_metrics/metrics.csv.gz", "wb");
+  ZL_CHECK(gz && gzputs(gz, "test_accuracy,config.dataset\n0.5,") > 0);
+  for (int i = 0; i < 2 << 20; i++)
+    gzputc(gz, 'x');
+  ZL_CHECK(gzclose(gz) == Z_OK);
 }
 
 static long long file_bytes(const char *path) {
@@ -85,6 +130,7 @@ int main(int argc, char **argv) {
     claim("wrap_weights.h5", "weights", 2, (hsize_t[]){(hsize_t)1 << 62, 30});
     claim("huge_layout.h5", "layout", 1, (hsize_t[]){2000000000});
     claim("huge_strings.h5", "runs/name", 1, (hsize_t[]){1000000000000});
+    write_import_dirs();
   }
   MPI_Barrier(MPI_COMM_WORLD);
 
