@@ -20,9 +20,7 @@
 #include "zl_test_npy.h"
 #include "zl_zoo.h"
 
-/* Replaces dataset `name` of `to` (a copy of good.h5) by one of the same type and the claimed
- * extent, chunked by one element (or row) along the first dimension, nothing written. */
-static void claim(const char *to, const char *name, int ndims, const hsize_t *dims) {
+static void copy_good(const char *to) {
   FILE *in = fopen("good.h5", "rb"), *out = fopen(to, "wb");
   char buf[1 << 16];
   size_t n;
@@ -31,6 +29,11 @@ static void claim(const char *to, const char *name, int ndims, const hsize_t *di
     fwrite(buf, 1, n, out);
   if (in) fclose(in);
   if (out) ZL_CHECK(!fclose(out));
+}
+
+/* Replaces dataset `name` of `to` by one of the same type and the claimed extent, chunked by one
+ * element (or row) along the first dimension, nothing written. */
+static void claim(const char *to, const char *name, int ndims, const hsize_t *dims) {
   hid_t f = H5Fopen(to, H5F_ACC_RDWR, H5P_DEFAULT);
   hid_t d = H5Dopen2(f, name, H5P_DEFAULT), type = H5Dget_type(d);
   H5Dclose(d);
@@ -85,6 +88,18 @@ static void write_import_dirs(void) {
   ZL_CHECK(gzclose(gz) == Z_OK);
 }
 
+/* A copy of good.h5 whose /weights and per-row columns all claim n rows: consistent, so only the
+ * file size gives the claim away. */
+static void claim_rows(const char *to, hsize_t n) {
+  const char *columns[] = {"metrics/test_accuracy", "metrics/train_accuracy",
+                           "metrics/test_loss",     "metrics/train_loss",
+                           "runs/run_id",           "runs/epoch"};
+  copy_good(to);
+  claim(to, "weights", 2, (hsize_t[]){n, 30});
+  for (size_t i = 0; i < sizeof columns / sizeof *columns; i++)
+    claim(to, columns[i], 1, (hsize_t[]){n});
+}
+
 static long long file_bytes(const char *path) {
   struct stat st;
   return stat(path, &st) ? -1 : (long long)st.st_size;
@@ -126,9 +141,11 @@ int main(int argc, char **argv) {
     const char *names[] = {"run-a", "run-b"};
     ZL_CHECK(!zl_zoo_create(MPI_COMM_SELF, "good.h5", &spec, &zoo) &&
              !zl_zoo_write_strings(zoo, "runs/name", names, 2) && !zl_zoo_commit(&zoo));
-    claim("huge_weights.h5", "weights", 2, (hsize_t[]){1000000000000, 30});
-    claim("wrap_weights.h5", "weights", 2, (hsize_t[]){(hsize_t)1 << 62, 30});
+    claim_rows("huge_weights.h5", 1000000000000);
+    claim_rows("wrap_weights.h5", (hsize_t)1 << 62);
+    copy_good("huge_layout.h5");
     claim("huge_layout.h5", "layout", 1, (hsize_t[]){2000000000});
+    copy_good("huge_strings.h5");
     claim("huge_strings.h5", "runs/name", 1, (hsize_t[]){1000000000000});
     write_import_dirs();
   }
