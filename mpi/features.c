@@ -380,6 +380,12 @@ int zl_features_compute(const zl_zoo *files, int n_files, zl_rows *rows, const i
   rc = zl_comm_agree(comm, rc);
   if (!rc && MPI_Allreduce(&local_dropped, dropped, 1, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
     rc = ZL_ERR(ZL_ERR_RUNTIME, "MPI_Allreduce(dropped rows) failed");
+  /* Said here, before the hyperparameters would report that none varies over zero rows. */
+  if (!rc && rows->n_total > 0 && *dropped == rows->n_total)
+    rc = ZL_ERR(ZL_ERR_RUNTIME,
+                "%s%s: /weights: no network with finite weights (all %lld have a NaN or Inf)",
+                zl_zoo_path(files[0]), n_files > 1 ? " and the zoo's other files" : "",
+                (long long)*dropped);
   /* After the weights, so rows dropped for non-finite weights do not shape the columns. */
   if (!rc && want[ZL_FEAT_HPARAMS]) rc = hparam_set(files[0], rows, &hp, &out[ZL_FEAT_HPARAMS]);
   hp_values_free(&hp);

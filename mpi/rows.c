@@ -105,6 +105,16 @@ static int select_on_root(const zl_zoo *files, int n_files, const int64_t *base,
                   ZL_COL_TEST_ACCURACY, (long long)(g - base[f]), s->y[i]);
     }
   }
+  /* Nothing to predict, and R² (1 - SSE / 0) undefined on every fold: an error rather than a
+   * report of NaNs. */
+  int64_t differ = 1;
+  while (!rc && differ < s->n && s->y[differ] == s->y[0])
+    differ++;
+  if (!rc && s->n > 1 && differ == s->n)
+    rc = ZL_ERR(ZL_ERR_RUNTIME,
+                "%s: /%s: every network has the same value (%g): R² is undefined, nothing to "
+                "predict",
+                zl_zoo_path(files[0]), ZL_COL_TEST_ACCURACY, s->y[0]);
   if (!rc && zl_folds_assign(s->run, (size_t)s->n, n_folds, seed, s->fold, &s->n_runs)) {
     char why[ZL_ERROR_MAX];
     snprintf(why, sizeof why, "%s", zl_error_message());
