@@ -30,9 +30,11 @@ function(zl_baddata_error name message)
 endfunction()
 # HDF5's own words: they say what is wrong and by how much.
 zl_baddata_error(baddata_truncated
-                 "truncated.h5: /: H5Fopen failed: truncated file: eof = 1003100, sblock->base_addr = 0, stored_eof = 2006200"
+                 "truncated.h5: /: H5Fopen failed: truncated file: eof = 1001500, sblock->base_addr = 0, stored_eof = 2003001"
                  truncated.h5)
-zl_baddata_error(baddata_flipped_meta "flipped_meta.h5: /weights: missing" flipped_meta.h5)
+zl_baddata_error(baddata_flipped_meta
+                 "flipped_meta.h5: /layout: H5Dopen2 failed: incorrect metadata checksum after all read attempts"
+                 flipped_meta.h5)
 zl_baddata_error(baddata_acc_short
                  "acc_short.h5: /metrics/test_accuracy: shape [99] does not match the 100 rows of /weights"
                  acc_short.h5)

@@ -67,15 +67,18 @@ with h5py.File(path("flipped.h5"), "r") as f:
 with open(path("flipped.txt"), "w") as t:
     t.write("%d\n" % int((~np.isfinite(w).all(axis=1)).sum()))
 
-# A bit flipped in the metadata: one letter of the name "weights" in the root group's heap, so the
-# file no longer holds a /weights.
-meta = open(base, "rb").read(data_at)
-at = meta.find(b"weights\0")
-assert at > 0 and meta.find(b"weights\0", at + 1) < 0, "one 'weights' name expected"
+# A byte flipped in the metadata: inside /layout's object header (a compound datatype whose
+# corruption crashed HDF5 1.10.8 in files of the 1.6 format, which has no checksums).
+with h5py.File(base, "r") as f:
+    header = h5py.h5o.get_info(f["layout"].id).addr
 shutil.copyfile(base, path("flipped_meta.h5"))
 with open(path("flipped_meta.h5"), "r+b") as f:
-    f.seek(at)
-    f.write(bytes([meta[at] ^ 0x04]))
+    f.seek(header)
+    assert f.read(4) == b"OHDR", "a checksummed (version 2) object header expected"
+    f.seek(header + 40)
+    b = f.read(1)[0]
+    f.seek(-1, 1)
+    f.write(bytes([b ^ 0xFF]))
 
 # /metrics/test_accuracy one row short, and stored as integers (per mille) instead of float64.
 with copy("acc_short.h5") as f:
