@@ -76,7 +76,7 @@ zl_train_bad(option 2 "train: unknown option '--epochs' (see zoolens train --hel
 zl_train_bad(positional 2 "train: unexpected argument 'extra'" ${trainjob_ok} extra)
 zl_train_bad(no_data 1 "nodata/train-images-idx3-ubyte: not found (nor train-images-idx3-ubyte.gz)"
              ${trainjob_ok} --data nodata)
-zl_train_bad(truncated 1 "data/bad/t10k-images-idx3-ubyte: truncated pixel data (1000 of 401408 bytes)"
+zl_train_bad(truncated 1 "data/bad/t10k-images-idx3-ubyte: header claims 512 images of 28 x 28 pixels, the file holds 1016 bytes"
              ${trainjob_ok} --data data/bad)
 
 zl_script_test(trainjob_mnist 2 ${ZL_TRAINJOB_DIR} trainjob_data
