@@ -1023,11 +1023,14 @@ cleanup:
 static int create_file(zl_zoo z) {
   int rc = 0;
   hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID, gcpl = H5I_INVALID_HID;
+  hid_t fcpl = H5I_INVALID_HID;
   const char *format = ZL_ZOO_FORMAT;
   const double nan = NAN;
   const int64_t zero = 0;
   ZL_CALL(make_fapl(z, &fapl));
-  H5_TRY(z->h5 = H5Fcreate(z->file, H5F_ACC_TRUNC, H5P_DEFAULT, fapl), z->file, "/");
+  /* The 1.8 format's root group header would carry its creation time: no time, the same bytes. */
+  H5_TRY(fcpl = untimed(H5P_FILE_CREATE), z->file, "/");
+  H5_TRY(z->h5 = H5Fcreate(z->file, H5F_ACC_TRUNC, fcpl, fapl), z->file, "/");
   ZL_CALL_GOTO(rc, cleanup, write_str_attr(z->h5, z->file, "/", "format", &format, 1, 1));
   ZL_CALL_GOTO(
       rc, cleanup,
@@ -1056,6 +1059,7 @@ static int create_file(zl_zoo z) {
             : create_column(z, fixed_columns[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan));
 cleanup:
   if (gcpl >= 0) H5Pclose(gcpl);
+  if (fcpl >= 0) H5Pclose(fcpl);
   if (fapl >= 0) H5Pclose(fapl);
   return rc;
 }

@@ -52,3 +52,13 @@ if(EXISTS ${ZL_SHARED_DIR}/zoos/dev/mnist/weights.npy)
 else()
   message(STATUS "determinism on the dev zoo not registered: ${ZL_SHARED_DIR}/zoos/dev is absent")
 endif()
+
+# The same zoo written twice, seconds apart, is the same bytes (HDF5 object headers carry no
+# creation or modification times): nightly runs compare input checksums.
+zl_launcher(det_launch 2)
+string(REPLACE ";" " " det_launch "${det_launch}")
+add_test(NAME det_zoo_bytes
+         COMMAND sh -c "${det_launch} \"$1\" synth --networks 50 --seed 9 --out \"$2/bytes_a.h5\" >/dev/null && sleep 1.2 && ${det_launch} \"$1\" synth --networks 50 --seed 9 --out \"$2/bytes_b.h5\" >/dev/null && cmp \"$2/bytes_a.h5\" \"$2/bytes_b.h5\" && echo '1 passed, 0 failed'"
+                 sh $<TARGET_FILE:zoolens> ${ZL_DET_DIR})
+set_tests_properties(det_zoo_bytes PROPERTIES FIXTURES_REQUIRED det_dir TIMEOUT 120 LABELS mpi
+                     ENVIRONMENT "${ZL_MPI_TEST_ENV}")
