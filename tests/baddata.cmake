@@ -30,7 +30,7 @@ function(zl_baddata_error name message)
 endfunction()
 # HDF5's own words: they say what is wrong and by how much.
 zl_baddata_error(baddata_truncated
-                 "truncated.h5: /: H5Fopen failed: truncated file: eof = 1001500, sblock->base_addr = 0, stored_eof = 2003001"
+                 "truncated.h5: /: H5Fopen failed: truncated file: eof = 1001492, sblock->base_addr = 0, stored_eof = 2002985"
                  truncated.h5)
 zl_baddata_error(baddata_flipped_meta
                  "flipped_meta.h5: /layout: H5Dopen2 failed: incorrect metadata checksum after all read attempts"
