@@ -198,6 +198,7 @@ static int gather_pairs(MPI_Comm comm, const zl_rows *rows, const double *yhat, 
     int m = MPI_Gather(&used, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
     if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Gather(counts)", __FILE__, __LINE__);
   }
+  if (!rc) rc = zl_fault(comm, "gather");
   if (!rc && rank == 0) {
     for (int r = 0; r < size; r++) {
       displs[r] = (int)g->n;
@@ -598,7 +599,9 @@ static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, con
   name_result(res, z, z, sp->name, e);
   res->folds = K;
   res->per_fold = zl_calloc((size_t)K, sizeof(zl_fold_score), "fold scores");
-  int rc = zl_comm_agree(comm, (yhat && res->per_fold) ? 0 : ZL_ERR_RUNTIME);
+  /* The estimator's fault point: a failure agreed on before it starts, as its own are. */
+  int rc = zl_comm_agree(comm, (yhat && res->per_fold) ? zl_fault(comm, zl_estimator_name(e))
+                                                       : ZL_ERR_RUNTIME);
   if (!rc) rc = zl_estimate_cv(comm, e, &eo, &z->rows, X, F, yhat, choice, grid);
   if (rc) {
     char why[ZL_ERROR_MAX];
@@ -625,7 +628,7 @@ static int run_transfer(MPI_Comm comm, const analyze_opts *o, zoo_data *a, const
   zl_choice choice = {0, 0};
   double *yhat = zl_calloc((size_t)b->rows.n, sizeof(double), "predictions");
   name_result(res, a, b, sp->name, e);
-  int rc = zl_comm_agree(comm, yhat ? 0 : ZL_ERR_RUNTIME);
+  int rc = zl_comm_agree(comm, yhat ? zl_fault(comm, "transfer") : ZL_ERR_RUNTIME);
   if (!rc) rc = zl_estimate_transfer(comm, e, &eo, &a->rows, XA, &b->rows, XB, F, yhat, &choice);
   gathered g = {0};
   if (!rc) rc = gather_pairs(comm, &b->rows, yhat, &g);
@@ -746,7 +749,7 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
   if (!rc) rc = zl_predictions_create(comm, pred_path, &pred);
   if (!rc) rc = run_all(comm, &o, zoos, n_zoos, pred, &res, grid);
   if (!rc) rc = zl_predictions_commit(&pred);
-  int pred_committed = !rc;
+  int pred_committed = !rc, report_written = 0;
   zl_predictions_destroy(&pred);
   t.solve = MPI_Wtime() - t0;
   /* Memory per rank is a design target (§6): report the largest peak over the ranks. */
@@ -773,16 +776,22 @@ int zl_cmd_analyze(int argc, char **argv, MPI_Comm comm) {
                      .inputs = inputs,
                      .n_results = res.n,
                      .results = res.r};
-    if (rank == 0) {
-      rc = zl_report_write(o.out, &rep);
-      if (!rc) printf("report: %s/report.md (and report.json, predictions.h5)\n", o.out);
-      fflush(stdout);
-    }
-    rc = zl_comm_agree(comm, rc);
+    if (rank == 0) rc = zl_report_write(o.out, &rep);
+    report_written = rank == 0 && !rc;
+    rc = zl_comm_agree(comm, rc ? rc : zl_fault(comm, "report"));
+    if (!rc && rank == 0) printf("report: %s/report.md (and report.json, predictions.h5)\n", o.out);
+    fflush(stdout);
   }
-  /* predictions.h5 next to a missing or partial report would look like a finished job's. Rank 0
-   * just renamed it into this directory, so removing it cannot reasonably fail; the error line
-   * stays the one about the report. */
+  /* A failed job leaves no output that looks finished: predictions.h5 next to a missing or
+   * partial report would, and so would a whole report when another rank failed after rank 0 wrote
+   * it. Rank 0 just renamed these into this directory, so removing them cannot reasonably fail;
+   * the error line stays the one about the failure. report.json goes first, as it came last. */
+  const char *const written[] = {"report.json", "report.md"};
+  for (int i = 0; rc && report_written && i < 2; i++) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", o.out, written[i]);
+    (void)remove(path);
+  }
   if (rc && pred_committed && rank == 0) (void)remove(pred_path);
   for (int z = 0; zoos && z < n_zoos; z++)
     zoo_data_free(&zoos[z]);

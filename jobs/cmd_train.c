@@ -300,6 +300,7 @@ typedef struct {
 
 /* A run's rows as its checkpoints fill them. */
 typedef struct {
+  MPI_Comm comm; /* for the fault point inside a run */
   const run_plan *plan;
   int32_t code[N_CAT]; /* its categorical hparams */
   size_t P;
@@ -329,6 +330,8 @@ static int on_checkpoint(void *ctx, int epoch, const float *params, const zl_tra
   run_rows *r = ctx;
   const zl_hparams *hp = &r->plan->hp;
   const int c = r->c++;
+  /* A failure inside a run, once training has begun (checkpoint 0 is the initial weights). */
+  if (c > 0) ZL_CALL(zl_fault(r->comm, "run"));
   const double v[N_F64] = {[F64_TEST_ACC] = m->test_accuracy,
                            [F64_TRAIN_ACC] = m->train_accuracy,
                            [F64_TEST_LOSS] = m->test_loss,
@@ -483,7 +486,7 @@ static int train_rounds(zl_zoo zoo, const train_opts *o, const categorical cat[N
   topt.batch_size = (int)o->batch_size;
   topt.checkpoints = o->checkpoints;
   topt.n_checkpoints = C;
-  run_rows r = {.P = (size_t)zl_zoo_n_params(zoo)};
+  run_rows r = {.comm = comm, .P = (size_t)zl_zoo_n_params(zoo)};
   r.w = zl_malloc((size_t)C * r.P, sizeof *r.w, "a run's weights");
   int rc = zl_comm_agree(comm, r.w ? 0 : ZL_ERR_RUNTIME);
   zl_progress progress;
@@ -494,7 +497,9 @@ static int train_rounds(zl_zoo zoo, const train_opts *o, const categorical cat[N
     int64_t in_round = n_todo - first < S ? n_todo - first : S;
     const run_plan *p = rank < in_round ? &todo[first + rank] : NULL;
     int64_t row0 = p ? (p->run - o->first_run) * C : 0, n = p ? C : 0;
-    if (p) {
+    /* A failure between runs, after some are complete: agreed on with the round's runs. */
+    rc = k ? zl_fault(comm, "between-runs") : 0;
+    if (!rc && p) {
       start_rows(&r, p, cat);
       rc = zl_train_run(&topt, &p->hp, train, test, (uint64_t)o->seed, p->run, on_checkpoint, &r);
       if (!rc) s->diverged += !all_finite(r.w + (size_t)(C - 1) * r.P, r.P);

@@ -1,6 +1,7 @@
 #include "zl_comm.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int zl_mpi_error(int mpi_rc, const char *call, const char *src_file, int src_line) {
@@ -78,4 +79,23 @@ int zl_comm_root_status(MPI_Comm comm, int rc) {
     MPI_Abort(comm, ZL_ERR_RUNTIME);
   }
   return rc;
+}
+
+int zl_fault(MPI_Comm comm, const char *phase) {
+  /* Parsed once: fault points sit in loops over blocks and rounds. */
+  static int parsed = 0, rank = -1, malformed = 0;
+  static char want[64], spec[96];
+  if (!parsed) {
+    const char *env = getenv("ZL_FAULT");
+    int end = 0;
+    parsed = 1;
+    if (env && *env) {
+      snprintf(spec, sizeof spec, "%s", env);
+      malformed = sscanf(env, "%d:%63[a-z-]%n", &rank, want, &end) != 2 || env[end] || rank < 0;
+    }
+  }
+  if (malformed)
+    return ZL_ERR(ZL_ERR_RUNTIME, "ZL_FAULT=%s: not <rank>:<phase> (a test facility)", spec);
+  if (rank < 0 || rank != zl_comm_rank(comm) || strcmp(phase, want)) return 0;
+  return ZL_ERR(ZL_ERR_RUNTIME, "%s: fault injected by ZL_FAULT=%s", phase, spec);
 }

@@ -210,6 +210,7 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
       int64_t cnt = end - lo < B ? end - lo : B;
       double t0 = MPI_Wtime();
       rc = zl_zoo_read_weight_rows(files[f], rows->row + lo, cnt, buf);
+      if (!rc) rc = zl_fault(comm, "read");
       double t1 = MPI_Wtime();
       *t_read += t1 - t0;
       for (int64_t i = 0; !rc && i < cnt; i++) {
@@ -229,6 +230,7 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
         }
       }
       *t_features += MPI_Wtime() - t1;
+      if (!rc) rc = zl_fault(comm, "features");
       /* A feature kernel can fail on one rank's rows alone (LAPACK on its weights): agree before
        * the next collective read. */
       rc = zl_comm_agree(comm, rc);

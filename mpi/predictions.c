@@ -316,6 +316,7 @@ int zl_predictions_add(zl_predictions p, const char *group, int zoo_index, const
   if (!rc) rc = gather(mine.run, n, MPI_INT64_T, all.run, counts, displs, p->comm);
   if (!rc) rc = gather(mine.yt, n, MPI_DOUBLE, all.yt, counts, displs, p->comm);
   if (!rc) rc = gather(mine.yp, n, MPI_DOUBLE, all.yp, counts, displs, p->comm);
+  if (!rc) rc = zl_fault(p->comm, "predictions");
   /* An MPI failure may be one rank's: agree before rank 0 writes and reports. */
   rc = zl_comm_agree(p->comm, rc);
   if (!rc && p->rank == 0) rc = write_group(p, group, &all, (hsize_t)total);

@@ -30,6 +30,15 @@ int zl_comm_root_status(MPI_Comm comm, int rc);
 /* Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD. Not collective. */
 int zl_comm_init(void);
 
+/* Test facility, not for users (issue 11): with ZL_FAULT=<rank>:<phase> in the environment, rank
+ * <rank> of comm fails at every fault point named <phase> as a real failure there would: it records
+ * "<phase>: fault injected by ZL_FAULT=<rank>:<phase>" and returns ZL_ERR_RUNTIME, for the caller's
+ * ordinary error path (the next zl_comm_agree) to carry. Fault points sit where a local failure is
+ * agreed on next, named after the phase: open, read, features, each estimator's name, transfer,
+ * gather, predictions, report, run, between-runs. Returns 0 when ZL_FAULT is unset or names
+ * another rank or phase; a malformed ZL_FAULT fails on every rank. Not collective. */
+int zl_fault(MPI_Comm comm, const char *phase);
+
 /* Rank and size of comm (MPI errors are fatal there only in theory: both are checked). */
 int zl_comm_rank(MPI_Comm comm);
 int zl_comm_size(MPI_Comm comm);

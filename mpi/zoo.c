@@ -1161,7 +1161,9 @@ static int zoo_open(MPI_Comm comm, const char *path, int part, zl_zoo *zoo) {
   int rc = zl_comm_agree(comm, zoo_new(comm, path, part, &z));
   if (rc) goto fail;
   if ((rc = zl_comm_root_status(comm, zl_comm_rank(comm) == 0 ? validate_alone(z) : 0))) goto fail;
-  if ((rc = zl_comm_agree(comm, open_parallel(z)))) goto fail;
+  rc = open_parallel(z);
+  if (!rc) rc = zl_fault(comm, "open");
+  if ((rc = zl_comm_agree(comm, rc))) goto fail;
   *zoo = z;
   return 0;
 fail:

@@ -7,8 +7,7 @@
 set -u
 zl=$1
 shift
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+. "$(dirname "$0")/fail_lib.sh"
 
 mkdir -p probe
 if ! mount -t tmpfs -o size=64k tmpfs probe 2>/dev/null; then
@@ -17,26 +16,6 @@ if ! mount -t tmpfs -o size=64k tmpfs probe 2>/dev/null; then
 fi
 umount probe
 trap 'umount full 2>/dev/null; umount ro 2>/dev/null' EXIT
-
-# Runs "$@" (a zoolens job) and checks status, time, the one error line (matching $want) and crash
-# messages. Prints the time the failing job took to end.
-expect_fail() {
-  name=$1 want=$2
-  shift 2
-  t0=$(date +%s.%N)
-  timeout 30 "$@" >"$name.out" 2>"$name.err"
-  got=$?
-  t=$(echo "$(date +%s.%N) - $t0" | bc)
-  echo "$name: exit $got after ${t}s: $(grep '^zoolens: ' "$name.err")"
-  [ "$got" -eq 1 ] || fail "$name: exit status $got, expected 1"
-  [ "$(echo "$t < 10" | bc)" -eq 1 ] || fail "$name: took ${t}s (limit 10 s)"
-  [ "$(grep -c '^zoolens: ' "$name.err")" -eq 1 ] || fail "$name: not exactly one zoolens: line"
-  grep -q "^zoolens: .*$want" "$name.err" || fail "$name: the error line does not match '$want'"
-  if grep -qiE 'segmentation|signal 11|core dumped|infinite loop closing' "$name.err"; then
-    fail "$name: crashed"
-  fi
-  [ $status -eq 0 ] || cat "$name.err"
-}
 
 "$@" "$zl" synth --networks 2000 --seed 3 --out z.h5 >/dev/null || { echo "synth failed"; exit 1; }
 

@@ -57,6 +57,12 @@ else()
                  "comparisons are not registered")
 endif()
 
+# Faults injected inside a run and between runs (tests/fault.cmake): the .part resumes to the bytes
+# of the uninterrupted 2-rank run.
+string(REPLACE ";" " " trainjob_fault "train ${ZL_TRAINJOB_OPTS} --seed ${ZL_TRAINJOB_SEED}")
+zl_fault_test(1 run ${ZL_TRAINJOB_DIR} trainjob_zoos np2.h5 "${trainjob_fault}")
+zl_fault_test(0 between-runs ${ZL_TRAINJOB_DIR} trainjob_zoos np2.h5 "${trainjob_fault}")
+
 # Bad input at 2 ranks: the exact one-line message, exit 2 (usage) or 1 (data), no hang.
 function(zl_train_bad name code message)
   zl_script_test(trainjob_bad_${name} 2 ${ZL_TRAINJOB_DIR} trainjob_data ${ZL_EXPECT_ERROR} ${code}
