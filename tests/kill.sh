@@ -67,8 +67,13 @@ analyze)
   # Killed once the first estimator's plot is written: features done, seven estimators to go.
   wait_for 'ls "$name"/pred_*.svg >/dev/null 2>&1'
   kill_rank
-  # A killed rank 0 cannot remove its predictions.h5.part; the name says it is unfinished.
+  # A killed rank 0 cannot remove its predictions.h5.part; the name says it is unfinished, and a
+  # rerun into the same directory replaces it.
   none_left "$name" "$name/report.json" "$name/report.md" "$name/predictions.h5"
+  "$@" "$zl" analyze "$input" --out "$name" --features wstats --estimator ridge >/dev/null \
+    2>"$name.rerun" || fail "$name: the rerun failed"
+  [ -f "$name/report.json" ] || fail "$name: the rerun wrote no report.json"
+  none_left "$name" "$name/predictions.h5.part"
   ;;
 train)
   name=kill_train_r$rank

@@ -62,7 +62,7 @@ endif()
 string(REPLACE ";" " " trainjob_fault "train ${ZL_TRAINJOB_OPTS} --seed ${ZL_TRAINJOB_SEED}")
 zl_fault_test(1 run ${ZL_TRAINJOB_DIR} trainjob_zoos np2.h5 "${trainjob_fault}")
 zl_fault_test(0 between-runs ${ZL_TRAINJOB_DIR} trainjob_zoos np2.h5 "${trainjob_fault}")
-# kill -9 of one rank halfway through a train (tests/kill.sh): the .part resumes to the same bytes.
+# kill -9 of one rank in the middle of a train (tests/kill.sh): the .part resumes to the same bytes.
 foreach(rank 1 0)
   zl_script_test(kill_train_r${rank} 2 ${ZL_TRAINJOB_DIR} trainjob_data
                  ${CMAKE_CURRENT_SOURCE_DIR}/kill.sh train $<TARGET_FILE:zoolens> ${rank} data
