@@ -13,3 +13,5 @@ zl_unit_test(test_xsum)
 zl_unit_test(test_ridgesys)
 zl_unit_test(test_rffcos)
 zl_unit_test(test_sort)
+# Histogram boosted trees against hand-worked splits and leaf values.
+zl_unit_test(test_gbm)
