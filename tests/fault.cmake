@@ -36,7 +36,7 @@ zl_fault_test(1 transfer ${ZL_FAULT_DIR} fault_zoos - "analyze z.h5 m.h5 --featu
 
 # Killed processes (issue 11, item 4; tests/kill.sh): kill -9 of rank 1 or rank 0 while analyze
 # estimates, on a zoo large enough to be killed in the middle.
-zl_mpi_test(kill_synth 2 COMMAND $<TARGET_FILE:zoolens> synth --networks 1500 --seed 5 --out
+zl_mpi_test(kill_synth 2 COMMAND $<TARGET_FILE:zoolens> synth --networks 800 --seed 5 --out
             ${ZL_FAULT_DIR}/k.h5)
 set_tests_properties(kill_synth PROPERTIES FIXTURES_SETUP kill_zoo FIXTURES_REQUIRED fault_dir)
 foreach(rank 1 0)
