@@ -24,7 +24,8 @@ function(zl_fault_test rank phase dir fixture ref args)
 endfunction()
 set(fault_analyze "analyze z.h5 --features wstats --estimator ridge,rff --rff-features 64")
 # Every phase on rank 1 (its message travels to rank 0); rank 0's own failures where it alone
-# works: validating the inputs, writing predictions.h5 and the report.
+# works: validating the inputs, writing predictions.h5 and the report. A new estimator joins the
+# list and --estimator (its fault point is its name, in cmd_analyze.c's run_cv).
 foreach(phase open read features ridge rff gather predictions report)
   zl_fault_test(1 ${phase} ${ZL_FAULT_DIR} fault_zoos - "${fault_analyze}")
 endforeach()
@@ -32,7 +33,6 @@ foreach(phase open predictions report)
   zl_fault_test(0 ${phase} ${ZL_FAULT_DIR} fault_zoos - "${fault_analyze}")
 endforeach()
 zl_fault_test(1 transfer ${ZL_FAULT_DIR} fault_zoos - "analyze z.h5 m.h5 --features pooled --estimator ridge")
-
 
 # Killed processes (issue 11, item 4; tests/kill.sh): kill -9 of rank 1 or rank 0 while analyze
 # estimates, on a zoo large enough to be killed in the middle.
