@@ -315,100 +315,118 @@ static void sorted_copy(const float *x, size_t n, float *a) {
   sort_net(a);
 }
 
-/* Quartile selection by value buckets: below ZL_BUCKET_MIN_N weights the copy-and-select of
- * quantiles_inplace is as fast. ZL_BUCKETS_MAX bounds the histogram kept on the stack;
- * ZL_BUCKET_CHUNK elements have their bucket computed at a time. */
-#define ZL_BUCKET_MIN_N 64
-#define ZL_BUCKETS_MAX  2048
-#define ZL_BUCKET_CHUNK 512
+/* Quartiles by value buckets, for tensors of ZL_BUCKET_MIN_N weights or more (below, copying and
+ * selecting is as fast): a histogram tells which few buckets hold the order statistics needed, and
+ * only their weights are copied and selected from. The buckets span the range of ZL_BUCKET_SAMPLE
+ * weights spread over the tensor, so the histogram is counted in the pass that sums, before the
+ * minimum and maximum are known; weights beyond that range land in the end buckets, which only
+ * makes more to select from if a quartile is there. ZL_BUCKETS_MAX bounds the histogram kept on
+ * the stack. */
+#define ZL_BUCKET_MIN_N  64
+#define ZL_BUCKET_SAMPLE 32
+#define ZL_BUCKETS_MAX   2048
 
-/* Bucket index of one value: floor((v − min) · scale), in float. Each step rounds monotonically,
- * so the index never decreases as the value grows. The clamp to [0, top] keeps a NaN (which a
- * caller should have dropped) inside the histogram. */
-static int32_t bucket_of(float v, float min, float scale, float top) {
-  float f = (v - min) * scale;
+/* Bucket of v: floor((v − base) · scale) clamped to [0, top], in float. Each step rounds
+ * monotonically, so the index never decreases as the value grows and equal values share a bucket.
+ * The clamp keeps a NaN (which a caller should have dropped) inside the histogram. */
+typedef struct {
+  float base, scale, top;
+} bucket_map;
+
+static int32_t bucket_of(float v, bucket_map b) {
+  float f = (v - b.base) * b.scale;
   f = f > 0 ? f : 0;
-  f = f < top ? f : top;
+  f = f < b.top ? f : b.top;
   return (int32_t)f;
 }
 
-/* Bucket indices of x[0..n), n <= ZL_BUCKET_CHUNK, four lanes at a time so the compiler
- * vectorises it. Both passes compute them here, so an element lands in the same bucket each time.
- */
-static void bucket_index(const float *x, size_t n, float min, float scale, float top,
-                         int32_t *idx) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int j = 0; j < 4; j++)
-      idx[i + j] = bucket_of(x[i + j], min, scale, top);
-  for (; i < n; i++)
-    idx[i] = bucket_of(x[i], min, scale, top);
+/* Buckets for n weights from the range of a strided sample, about two weights a bucket. Returns
+ * their number, 0 when the sampled range is empty, or too wide or too narrow for float buckets. */
+static size_t plan_buckets(const float *x, size_t n, bucket_map *b) {
+  float lo = x[0], hi = x[0];
+  for (size_t j = 1; j < ZL_BUCKET_SAMPLE; j++) {
+    const float v = x[j * n / ZL_BUCKET_SAMPLE];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  const size_t nb = n / 2 < ZL_BUCKETS_MAX ? n / 2 : ZL_BUCKETS_MAX;
+  const float range = hi - lo, scale = (float)nb / range;
+  if (!(range > 0) || !isfinite(range) || !isfinite(scale)) return 0;
+  *b = (bucket_map){lo, scale, (float)(nb - 1)};
+  return nb;
 }
 
-/* The 25th, 50th and 75th percentiles of x[0..n) (min < max, all finite), bit for bit as
- * quantiles_inplace, and *ss = sum_sq_dev(x, n, mean) to the bit; returns 0 when the value range
- * is too wide or too narrow for float buckets (out and *ss untouched). A histogram over
- * equal-width value buckets, counted in the squared deviations' pass, tells which few buckets hold
- * the order statistics needed (each quartile's lower one and, when it interpolates, its
- * successor); one more pass gathers only those buckets' elements, where introselect finds them.
- * On weights that is a few percent of the tensor, so selection costs two cheap passes instead of
- * the five or so of partitioning a whole copy. Clustered values (one large bucket) only make the
- * gathered part larger, never the result different. scratch holds n floats. */
-static int quartiles_by_buckets(const float *x, size_t n, float min, float max, double mean,
-                                double *ss, float *scratch, double *out) {
-  static const double q[3] = {0.25, 0.5, 0.75};
-  /* Buckets 0..nb − 1, and nb for values that round onto max: (max − min) · scale is nb within
-   * rounding, far below nb + 1. */
-  const size_t nb = n / 2 < ZL_BUCKETS_MAX ? n / 2 : ZL_BUCKETS_MAX;
-  const float range = max - min, scale = (float)nb / range;
-  if (!isfinite(range) || !isfinite(scale)) return 0;
-  uint32_t count[ZL_BUCKETS_MAX + 1];
-  unsigned char window_of[ZL_BUCKETS_MAX + 1];
-  int32_t idx[ZL_BUCKET_CHUNK];
-  memset(count, 0, (nb + 1) * sizeof *count);
-  /* The squared deviations' additions wait on each other (sum_sq_dev); counting in the same pass
-   * runs in that time. */
-  {
-    double s[4] = {0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-      int32_t id[4];
-      for (int j = 0; j < 4; j++) {
-        const double d = (double)x[i + j] - mean;
-        s[j] += d * d;
-        id[j] = bucket_of(x[i + j], min, scale, (float)nb);
-      }
-      for (int j = 0; j < 4; j++)
-        count[id[j]]++;
+/* sum_min_max, and in the time its additions take, the histogram of buckets and each weight's
+ * bucket (16 bits, in idx: bytes that scratch lends, hence memcpy). */
+static void sum_min_max_count(const float *x, size_t n, bucket_map b, uint32_t *count,
+                              unsigned char *idx, double *sum, float *min, float *max) {
+  double s[4] = {0, 0, 0, 0};
+  float lo[4] = {x[0], x[0], x[0], x[0]}, hi[4] = {x[0], x[0], x[0], x[0]};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    int32_t id[4];
+    for (int j = 0; j < 4; j++) {
+      const float v = x[i + j];
+      s[j] += v;
+      lo[j] = v < lo[j] ? v : lo[j];
+      hi[j] = v > hi[j] ? v : hi[j];
+      id[j] = bucket_of(v, b);
     }
-    for (; i < n; i++) {
-      const double d = (double)x[i] - mean;
-      s[0] += d * d;
-      count[bucket_of(x[i], min, scale, (float)nb)]++;
-    }
-    *ss = (s[0] + s[1]) + (s[2] + s[3]);
+    count[id[0]]++;
+    count[id[1]]++;
+    count[id[2]]++;
+    count[id[3]]++;
+    const uint16_t id16[4] = {(uint16_t)id[0], (uint16_t)id[1], (uint16_t)id[2], (uint16_t)id[3]};
+    memcpy(idx + 2 * i, id16, sizeof id16);
   }
+  for (; i < n; i++) {
+    s[0] += x[i];
+    lo[0] = x[i] < lo[0] ? x[i] : lo[0];
+    hi[0] = x[i] > hi[0] ? x[i] : hi[0];
+    const uint16_t id = (uint16_t)bucket_of(x[i], b);
+    count[id]++;
+    memcpy(idx + 2 * i, &id, sizeof id);
+  }
+  *sum = (s[0] + s[1]) + (s[2] + s[3]);
+  for (int j = 1; j < 4; j++) {
+    lo[0] = lo[j] < lo[0] ? lo[j] : lo[0];
+    hi[0] = hi[j] > hi[0] ? hi[j] : hi[0];
+  }
+  *min = lo[0];
+  *max = hi[0];
+}
 
-  /* Ranks wanted, ascending: quartile j's lower order statistic k[j] and the last one it needs. */
-  size_t k[3], last[3], first_bucket[3], last_bucket[3];
+/* Where the quartiles' order statistics are: quartile j needs rank k[j] and, when it interpolates
+ * (t[j] > 0), its successor. Window w is a range of buckets holding some of them, merged where
+ * they overlap (window_of[bucket] = w + 1, else 0); its weights have ranks rank0[w] .. rank0[w] +
+ * len[w] − 1 in the tensor and go to scratch[start[w] ..). */
+typedef struct {
+  size_t k[3], rank0[3], len[3], start[3];
   double t[3];
+  int win[3];
+} quartile_plan;
+
+static void plan_windows(const uint32_t *count, size_t nb, size_t n, unsigned char *window_of,
+                         quartile_plan *p) {
+  static const double q[3] = {0.25, 0.5, 0.75};
+  size_t last[3], first_bucket[3], last_bucket[3], below_first[3];
   for (int j = 0; j < 3; j++) {
-    k[j] = zl_quantile_index(n, q[j]);
-    t[j] = (double)(n - 1) * q[j] - (double)k[j];
-    last[j] = k[j] + (t[j] > 0);
+    p->k[j] = zl_quantile_index(n, q[j]);
+    p->t[j] = (double)(n - 1) * q[j] - (double)p->k[j];
+    last[j] = p->k[j] + (p->t[j] > 0);
   }
   /* The buckets holding ranks k[j] and last[j], and how many weights lie below each first one:
    * one walk over the counts, eight buckets a step while the rank is further on. */
-  size_t below = 0, bk = 0, below_first[3];
+  size_t below = 0, bk = 0;
   for (int j = 0; j < 3; j++) {
-    for (; bk + 8 <= nb + 1; bk += 8) {
+    for (; bk + 8 <= nb; bk += 8) {
       uint32_t eight = 0;
       for (int i = 0; i < 8; i++)
         eight += count[bk + i];
-      if (below + eight > k[j]) break;
+      if (below + eight > p->k[j]) break;
       below += eight;
     }
-    while (below + count[bk] <= k[j])
+    while (below + count[bk] <= p->k[j])
       below += count[bk++];
     first_bucket[j] = bk;
     below_first[j] = below;
@@ -417,55 +435,114 @@ static int quartiles_by_buckets(const float *x, size_t n, float min, float max, 
       below_last += count[bl++];
     last_bucket[j] = bl;
   }
-  /* Windows: the quartiles' bucket ranges, merged where they overlap, each gathered to its own
-   * part of scratch. rank0[w] is the rank of the window's smallest element in the tensor. */
-  size_t lo[3], hi[3], rank0[3], len[3], fill[3];
-  int nw = 0, win[3];
+  size_t lo[3], hi[3];
+  int nw = 0;
   for (int j = 0; j < 3; j++) {
     if (nw > 0 && first_bucket[j] <= hi[nw - 1]) {
       hi[nw - 1] = last_bucket[j] > hi[nw - 1] ? last_bucket[j] : hi[nw - 1];
     } else {
       lo[nw] = first_bucket[j];
       hi[nw] = last_bucket[j];
-      rank0[nw] = below_first[j];
+      p->rank0[nw] = below_first[j];
       nw++;
     }
-    win[j] = nw - 1;
+    p->win[j] = nw - 1;
   }
-  memset(window_of, 0, nb + 1);
+  memset(window_of, 0, nb);
   size_t start = 0;
   for (int w = 0; w < nw; w++) {
-    len[w] = 0;
+    p->len[w] = 0;
     for (size_t bw = lo[w]; bw <= hi[w]; bw++) {
-      len[w] += count[bw];
+      p->len[w] += count[bw];
       window_of[bw] = (unsigned char)(w + 1);
     }
-    fill[w] = start;
-    start += len[w];
+    p->start[w] = start;
+    start += p->len[w];
   }
-  /* Only a few percent of the elements are taken: one well-predicted branch per four. */
-  for (size_t c = 0; c < n; c += ZL_BUCKET_CHUNK) {
-    const size_t m = n - c < ZL_BUCKET_CHUNK ? n - c : ZL_BUCKET_CHUNK;
-    bucket_index(x + c, m, min, scale, (float)nb, idx);
-    size_t i = 0;
-    for (; i + 4 <= m; i += 4)
-      if (window_of[idx[i]] | window_of[idx[i + 1]] | window_of[idx[i + 2]] | window_of[idx[i + 3]])
-        for (size_t j = i; j < i + 4; j++) {
-          const int w = window_of[idx[j]];
-          if (w) scratch[fill[w - 1]++] = x[c + j];
-        }
-    for (; i < m; i++) {
-      const int w = window_of[idx[i]];
-      if (w) scratch[fill[w - 1]++] = x[c + i];
+  for (int w = nw; w < 3; w++) {
+    p->len[w] = 0;
+    p->start[w] = start;
+  }
+}
+
+/* sum_sq_dev(x, n, mean) to the bit (the same lanes in the same order), and in the same pass the
+ * weights of the plan's windows copied to their parts of scratch. A few percent of the weights
+ * are taken, so one well-predicted branch per eight decides. The lanes go through t each step:
+ * left in s across the branch, gcc stores them to memory every step, and the additions wait on
+ * that. */
+static double sum_sq_dev_gather(const float *x, size_t n, double mean, const unsigned char *idx,
+                                const unsigned char *window_of, const quartile_plan *p,
+                                float *scratch) {
+  size_t fill[3] = {p->start[0], p->start[1], p->start[2]};
+  double s[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    double t[4] = {s[0], s[1], s[2], s[3]};
+    for (int j = 0; j < 4; j++) {
+      const double d = (double)x[i + j] - mean;
+      t[j] += d * d;
     }
+    for (int j = 0; j < 4; j++) {
+      const double d = (double)x[i + 4 + j] - mean;
+      t[j] += d * d;
+    }
+    memcpy(s, t, sizeof s);
+    uint16_t id[8];
+    memcpy(id, idx + 2 * i, sizeof id);
+    if (window_of[id[0]] | window_of[id[1]] | window_of[id[2]] | window_of[id[3]] |
+        window_of[id[4]] | window_of[id[5]] | window_of[id[6]] | window_of[id[7]])
+      for (size_t j = 0; j < 8; j++) {
+        const int w = window_of[id[j]];
+        if (w) scratch[fill[w - 1]++] = x[i + j];
+      }
   }
+  for (size_t r = i; r < n; r++) {
+    uint16_t id;
+    memcpy(&id, idx + 2 * r, sizeof id);
+    const int w = window_of[id];
+    if (w) scratch[fill[w - 1]++] = x[r];
+  }
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; j++) {
+      const double d = (double)x[i + j] - mean;
+      s[j] += d * d;
+    }
+  for (; i < n; i++) {
+    const double d = (double)x[i] - mean;
+    s[0] += d * d;
+  }
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* The 25th, 50th and 75th percentiles of x[0..n), bit for bit as quantiles_inplace, with the sum,
+ * minimum and maximum as sum_min_max and *ss as sum_sq_dev; returns 0 (outputs unspecified) when
+ * the sampled range suits no buckets or the windows would not fit half of scratch. Two passes do
+ * all but selecting a few dozen weights: sum_min_max_count, which leaves each weight's bucket in
+ * the upper half of scratch (2 bytes a weight), and sum_sq_dev_gather, which copies the windows'
+ * weights to the lower half: exactly the weights of the windows' ranks, since a smaller bucket
+ * means a smaller value. Introselect then finds the quartiles there. Clustered values (one large
+ * bucket) only make the windows larger, never the result different. scratch holds n floats. */
+static int quartiles_by_buckets(const float *x, size_t n, float *scratch, double *sum, float *min,
+                                float *max, double *ss, double *out) {
+  bucket_map b;
+  const size_t nb = plan_buckets(x, n, &b);
+  if (!nb) return 0;
+  uint32_t count[ZL_BUCKETS_MAX];
+  unsigned char window_of[ZL_BUCKETS_MAX];
+  memset(count, 0, nb * sizeof *count);
+  unsigned char *idx = (unsigned char *)(scratch + n / 2);
+  sum_min_max_count(x, n, b, count, idx, sum, min, max);
+  quartile_plan p;
+  plan_windows(count, nb, n, window_of, &p);
+  if (p.start[2] + p.len[2] > n / 2) return 0;
+  *ss = sum_sq_dev_gather(x, n, *sum / (double)n, idx, window_of, &p, scratch);
   for (int j = 0; j < 3; j++) {
-    const int w = win[j];
-    float *a = scratch + fill[w] - len[w];
-    const size_t r = k[j] - rank0[w];
-    const size_t end = select_kth(a, 0, len[w], len[w], r);
+    const int w = p.win[j];
+    float *a = scratch + p.start[w];
+    const size_t r = p.k[j] - p.rank0[w];
+    const size_t end = select_kth(a, 0, p.len[w], p.len[w], r);
     const double v = a[r];
-    out[j] = t[j] > 0 ? zl_quantile_lerp(v, min_of(a + r + 1, end - (r + 1)), t[j]) : v;
+    out[j] = p.t[j] > 0 ? zl_quantile_lerp(v, min_of(a + r + 1, end - (r + 1)), p.t[j]) : v;
   }
   return 1;
 }
@@ -477,36 +554,33 @@ void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const
     const float *x = row + offset[t];
     const size_t n = (size_t)size[t];
     double *o = out + (size_t)ZL_WSTATS_PER_TENSOR * (size_t)t;
-    double sum;
+    double sum, ss;
     float min, max;
-    sum_min_max(x, n, &sum, &min, &max);
-    const double mean = sum / (double)n;
-    double ss;
-    o[0] = min;
-    if (min == max) {
-      ss = sum_sq_dev(x, n, mean);
-      o[1] = o[2] = o[3] = min;
-    } else if (n <= ZL_NET_N) {
-      ss = sum_sq_dev(x, n, mean);
-      float a[ZL_NET_N];
-      sorted_copy(x, n, a);
-      for (int j = 0; j < 3; j++) {
-        const size_t k = zl_quantile_index(n, quartiles[j]);
-        const double t = (double)(n - 1) * quartiles[j] - (double)k;
-        o[1 + j] = t > 0 ? zl_quantile_lerp(a[k], a[k + 1], t) : a[k];
+    if (n < ZL_BUCKET_MIN_N || !quartiles_by_buckets(x, n, scratch, &sum, &min, &max, &ss, o + 1)) {
+      sum_min_max(x, n, &sum, &min, &max);
+      ss = sum_sq_dev(x, n, sum / (double)n);
+      if (min == max) {
+        o[1] = o[2] = o[3] = min;
+      } else if (n <= ZL_NET_N) {
+        float a[ZL_NET_N];
+        sorted_copy(x, n, a);
+        for (int j = 0; j < 3; j++) {
+          const size_t k = zl_quantile_index(n, quartiles[j]);
+          const double t = (double)(n - 1) * quartiles[j] - (double)k;
+          o[1 + j] = t > 0 ? zl_quantile_lerp(a[k], a[k + 1], t) : a[k];
+        }
+      } else {
+        memcpy(scratch, x, n * sizeof *x);
+        quantiles_inplace(scratch, n, quartiles, 3, o + 1);
       }
-    } else if (n < ZL_BUCKET_MIN_N ||
-               !quartiles_by_buckets(x, n, min, max, mean, &ss, scratch, o + 1)) {
-      ss = sum_sq_dev(x, n, mean);
-      memcpy(scratch, x, n * sizeof *x);
-      quantiles_inplace(scratch, n, quartiles, 3, o + 1);
     }
+    o[0] = min;
     o[4] = max;
     if (spread == ZL_SPREAD_VARIANCE)
       o[5] = n > 1 ? ss / (double)(n - 1) : NAN;
     else
       o[5] = sqrt(ss / (double)n);
-    o[6] = mean;
+    o[6] = sum / (double)n;
   }
 }
 
