@@ -89,6 +89,19 @@ static int drift(const char *what, const char *field, json_t *a, json_t *b, doub
   return 1;
 }
 
+/* A file's digest as "<algorithm>:<hex>": its "digest" key, or in reports from before that key
+ * (SHA-256 only) its "sha256"; "(none)" when it has neither. */
+static void file_digest(json_t *file, char out[96]) {
+  const char *d = json_string_value(json_object_get(file, "digest"));
+  const char *s = json_string_value(json_object_get(file, "sha256"));
+  if (d && d[0])
+    snprintf(out, 96, "%s", d);
+  else if (s && s[0])
+    snprintf(out, 96, "sha256:%s", s);
+  else
+    snprintf(out, 96, "(none)");
+}
+
 static int compare_inputs(json_t *old, json_t *new) {
   int bad = 0;
   json_t *oi = json_object_get(old, "inputs"), *ni = json_object_get(new, "inputs");
@@ -129,12 +142,12 @@ static int compare_inputs(json_t *old, json_t *new) {
       continue;
     }
     for (size_t f = 0; f < json_array_size(fa); f++) {
-      json_t *sa = json_object_get(json_array_get(fa, f), "sha256");
-      json_t *sb = json_object_get(json_array_get(fb, f), "sha256");
-      if (!json_equal(sa, sb)) {
+      char da[96], db[96];
+      file_digest(json_array_get(fa, f), da);
+      file_digest(json_array_get(fb, f), db);
+      if (strcmp(da, db)) {
         printf("input %s: checksum changed: %s -> %s\n",
-               json_string_value(json_object_get(json_array_get(fb, f), "path")),
-               sa ? json_string_value(sa) : "(none)", sb ? json_string_value(sb) : "(none)");
+               json_string_value(json_object_get(json_array_get(fb, f), "path")), da, db);
         bad = 1;
       }
     }

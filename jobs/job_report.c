@@ -16,25 +16,41 @@ static json_t *num(double v) {
   return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *input_json(const zl_report_input *in) {
+/* A file's digest in report.json: "xxh128:<hex>" or "sha256:<hex>". */
+static void digest_text(zl_digest d, const zl_report_file *f, char out[80]) {
+  snprintf(out, 80, "%s:%s", zl_digest_name(d), f->digest);
+}
+
+static json_t *input_json(const zl_report_input *in, zl_digest d) {
   json_t *files = json_array();
+  /* "sha256" (design §8) holds the hex when the digest is SHA-256, else "": the default digest
+   * is XXH3-128 (issue 10: SHA-256 cost 36 % of an analysis), named with its hex in "digest". */
+  int sha = d == ZL_DIGEST_SHA256;
+  char text[80] = "";
   for (int f = 0; files && f < in->n_files; f++) {
-    json_t *o = json_pack("{s:s, s:I, s:s}", "path", in->files[f].path, "rows",
-                          (json_int_t)in->files[f].rows, "sha256", in->files[f].sha256);
+    digest_text(d, &in->files[f], text);
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "path", in->files[f].path, "rows",
+                          (json_int_t)in->files[f].rows, "sha256", sha ? in->files[f].digest : "",
+                          "digest", text);
     if (!o || json_array_append_new(files, o)) {
       json_decref(files);
       return NULL;
     }
   }
   if (!files) return NULL;
-  /* sha256 at the top names the single file's checksum (design §8); a split zoo lists its files.
-   * checksum says how every sha256 here was made, so a reader can recompute one (README.md). */
-  return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "path", in->path,
+  /* sha256 and digest at the top name the single file's digest (design §8); a split zoo lists its
+   * files. checksum says how every digest here was made, so a reader can recompute one (README.md,
+   * "Checksums of the inputs"). */
+  if (in->n_files == 1)
+    digest_text(d, &in->files[0], text);
+  else
+    text[0] = '\0';
+  return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o}", "path", in->path,
                    "dataset", in->dataset, "architecture", in->architecture, "networks",
                    (json_int_t)in->networks, "rows_in_file", (json_int_t)in->rows_in_file, "runs",
                    (json_int_t)in->runs, "dropped_nonfinite", (json_int_t)in->dropped_nonfinite,
-                   "sha256", in->n_files == 1 ? in->files[0].sha256 : "", "checksum",
-                   ZL_CHECKSUM_SCHEME, "files", files);
+                   "sha256", sha && in->n_files == 1 ? in->files[0].digest : "", "digest", text,
+                   "checksum", zl_digest_scheme(d), "files", files);
 }
 
 /* The SLURM job this run belongs to, or null outside SLURM. */
@@ -84,7 +100,7 @@ static json_t *report_json(const zl_report *r) {
   json_t *inputs = json_array(), *results = json_array();
   int bad = !inputs || !results;
   for (int i = 0; !bad && i < r->n_inputs; i++) {
-    json_t *o = input_json(&r->inputs[i]);
+    json_t *o = input_json(&r->inputs[i], r->digest);
     bad = !o || json_array_append_new(inputs, o);
   }
   for (int i = 0; !bad && i < r->n_results; i++) {

@@ -11,7 +11,9 @@ packages=(
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libscalapack-openmpi-dev libopenblas-dev liblapacke-dev
   zlib1g-dev libjansson-dev libcsv-dev
-  libssl-dev                               # SHA-256 of the inputs in report.json (libcrypto)
+  libssl-dev                               # SHA-256 of the inputs in report.json (libcrypto, --digest sha256)
+  libxxhash-dev                            # XXH3-128 of the inputs in report.json (the default digest)
+  xxhash                                   # provenance tests: recompute those digests with xxhsum
   dataset-fashion-mnist                    # the quickstart's data
   python3 python3-numpy python3-sklearn python3-h5py  # independent cross-checks in the tests
   librsvg2-bin libxml2-utils               # plot tests: render the SVGs (rsvg-convert), check XML (xmllint)

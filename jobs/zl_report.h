@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "zl_provenance.h"
+
 #define ZL_REPORT_SCHEMA "zoolens-report/1"
 /* Scores from different rank counts differ by this much: nothing, since every sum over rows is
  * exact over fixed tiles and every solve is whole on one rank (design §3, Determinism). */
@@ -13,7 +15,7 @@
 typedef struct {
   char path[4096];
   int64_t rows;
-  char sha256[65];
+  char digest[65]; /* hex, made as zl_report.digest says (zl_checksum_files) */
 } zl_report_file;
 
 /* One zoo: one file, or the files of a job array's tasks. */
@@ -49,6 +51,7 @@ typedef struct {
   int blas_threads; /* per rank */
   const char *checkpoints;
   const char *started; /* ISO 8601 UTC */
+  zl_digest digest;    /* how every input's digest was made */
   double seconds_checksum, seconds_read, seconds_features, seconds_solve, seconds_total;
   double peak_rss_mib; /* largest peak resident set over the ranks */
   int n_inputs;

@@ -228,7 +228,7 @@ def main():
             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; both read "
             "the file from the page cache.")
     t = [("seconds", f"zoolens ({ranks} ranks)", f"peer (numpy + scikit-learn, {thr} threads)"),
-         ("checksum (SHA-256 of the input)", sec(s["checksum"]), "—"),
+         ("checksum (digest of the input)", sec(s["checksum"]), "—"),
          ("read + features", sec(zl_rf), sec(peer_rf)),
          ("· read weights (h5py in blocks of %d rows for the peer)" % BLOCK, sec(s["read"]),
           sec(tf["read"])),
