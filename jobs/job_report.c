@@ -73,6 +73,13 @@ static json_t *slurm_json(void) {
   return o;
 }
 
+/* gbm's choice of trees and their shape (keys only added, as schema zoolens-report/1 allows). */
+static int add_trees(json_t *o, int trees, int depth, int min_rows) {
+  return json_object_set_new(o, "trees", json_integer(trees)) ||
+         json_object_set_new(o, "max_depth", json_integer(depth)) ||
+         json_object_set_new(o, "min_leaf_rows", json_integer(min_rows));
+}
+
 static json_t *result_json(const zl_report_result *r) {
   json_t *folds = json_array();
   for (int k = 0; folds && k < r->folds; k++) {
@@ -80,18 +87,27 @@ static json_t *result_json(const zl_report_result *r) {
     json_t *o = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o}", "fold", k, "networks", f->n,
                           "lambda", num(f->lambda), "bandwidth", num(f->bandwidth), "r2",
                           num(f->r2), "kendall_tau", num(f->kendall_tau), "rmse", num(f->rmse));
+    if (o && f->trees && add_trees(o, f->trees, f->depth, f->min_rows)) {
+      json_decref(o);
+      o = NULL;
+    }
     if (!o || json_array_append_new(folds, o)) {
       json_decref(folds);
       return NULL;
     }
   }
   if (!folds) return NULL;
-  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:i, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-                   "train", r->train, "test", r->test, "features", r->features, "estimator",
-                   r->estimator, "lambda", num(r->lambda), "bandwidth", num(r->bandwidth), "folds",
-                   r->folds, "networks", (json_int_t)r->networks, "r2", num(r->r2), "r2_std",
-                   num(r->r2_std), "kendall_tau", num(r->kendall_tau), "kendall_tau_std",
-                   num(r->kendall_tau_std), "rmse", num(r->rmse), "per_fold", folds);
+  json_t *o = json_pack(
+      "{s:s, s:s, s:s, s:s, s:o, s:o, s:i, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "train", r->train,
+      "test", r->test, "features", r->features, "estimator", r->estimator, "lambda", num(r->lambda),
+      "bandwidth", num(r->bandwidth), "folds", r->folds, "networks", (json_int_t)r->networks, "r2",
+      num(r->r2), "r2_std", num(r->r2_std), "kendall_tau", num(r->kendall_tau), "kendall_tau_std",
+      num(r->kendall_tau_std), "rmse", num(r->rmse), "per_fold", folds);
+  if (o && r->trees && add_trees(o, r->trees, r->depth, r->min_rows)) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
 }
 
 static json_t *report_json(const zl_report *r) {
@@ -252,15 +268,17 @@ static void write_md_body(FILE *f, const zl_report *r) {
     fprintf(f, "\n");
   }
   write_transfer(f, r);
-  fprintf(f,
-          "\n## Per fold\n\n| zoo | features | estimator | fold | networks | λ | R² | τ | RMSE |\n"
-          "|---|---|---|---|---|---|---|---|---|\n");
+  fprintf(f, "\n## Per fold\n\n| zoo | features | estimator | fold | networks | λ | trees (gbm: "
+             "count, depth, min. leaf rows) | R² | τ | RMSE |\n"
+             "|---|---|---|---|---|---|---|---|---|---|\n");
   for (int i = 0; i < r->n_results; i++)
     for (int k = 0; k < r->results[i].folds; k++) { /* transfer results have no folds */
       const zl_fold_score *s = &r->results[i].per_fold[k];
-      fprintf(f, "| %s | %s | %s | %d | %d | %.3g | %.4f | %.4f | %.4f |\n", r->results[i].test,
-              r->results[i].features, r->results[i].estimator, k, s->n, s->lambda, s->r2,
-              s->kendall_tau, s->rmse);
+      char trees[64] = "–";
+      if (s->trees) snprintf(trees, sizeof trees, "%d, %d, %d", s->trees, s->depth, s->min_rows);
+      fprintf(f, "| %s | %s | %s | %d | %d | %.3g | %s | %.4f | %.4f | %.4f |\n",
+              r->results[i].test, r->results[i].features, r->results[i].estimator, k, s->n,
+              s->lambda, trees, s->r2, s->kendall_tau, s->rmse);
     }
   fprintf(f,
           "\n## Inputs\n\n| file | dataset | architecture | rows | networks used | runs | dropped "

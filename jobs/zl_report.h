@@ -33,6 +33,7 @@ typedef struct {
 typedef struct {
   int n;
   double lambda, bandwidth, r2, kendall_tau, rmse; /* bandwidth: rff only, else NaN */
+  int trees, depth, min_rows;                      /* gbm's choice, else 0 */
 } zl_fold_score;
 
 typedef struct {
@@ -41,6 +42,7 @@ typedef struct {
   int64_t networks; /* scored */
   double lambda;    /* median of the folds' choices */
   double bandwidth; /* rff: median of the folds' choices (relative to sqrt(F)); else NaN */
+  int trees, depth, min_rows; /* gbm's transfer fit (folds 0), else 0 */
   double r2, r2_std, kendall_tau, kendall_tau_std, rmse;
   zl_fold_score *per_fold; /* folds entries */
 } zl_report_result;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "zl_comm.h"
+#include "zl_gbmcv.h"
 #include "zl_knots.h"
 #include "zl_krr.h"
 #include "zl_qmap.h"
@@ -31,7 +32,7 @@ static const double bandwidth_mult[] = {0.25, 0.5, 1.0, 2.0, 4.0};
 /* Rows of a tile mapped at once: bounds the memory of the random features (SUB × D). */
 #define SUB 4096
 
-static const char *const names[ZL_N_ESTIMATORS] = {"ridge", "rff"};
+static const char *const names[ZL_N_ESTIMATORS] = {"ridge", "rff", "gbm"};
 
 const char *zl_estimator_name(zl_estimator e) {
   return names[e];
@@ -983,13 +984,14 @@ static int run(est *E, int cv, const zl_tiles *tb, double *yhat, zl_choice *choi
 int zl_estimate_cv(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, const zl_rows *rows,
                    const double *X, int F, double *yhat, zl_choice *choice, int grid[2]) {
   if (o->folds > ZL_MAX_FOLDS) return ZL_ERR(ZL_ERR_USAGE, "at most %d folds", ZL_MAX_FOLDS);
+  if (grid) grid[0] = grid[1] = 1;
+  if (e == ZL_EST_GBM) return zl_gbm_cv(comm, o, rows, X, F, yhat, choice);
   est E;
   int rc = est_init(comm, e, o, rows, X, F, &E);
   double *ty = rc ? NULL : zl_calloc((size_t)E.t.n + 1, sizeof(double), "predictions");
   rc = rc ? rc : zl_comm_agree(comm, ty ? 0 : ZL_ERR_RUNTIME);
   if (!rc) rc = run(&E, 1, NULL, ty, choice);
   if (!rc) rc = zl_tiles_return(&E.t, ty, yhat);
-  if (grid) grid[0] = grid[1] = 1;
   free(ty);
   est_free(&E);
   return rc;
@@ -999,6 +1001,7 @@ int zl_estimate_transfer(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *
                          const zl_rows *ra, const double *XA, const zl_rows *rb, const double *XB,
                          int F, double *yhat_b, zl_choice *choice) {
   if (o->folds > ZL_MAX_FOLDS) return ZL_ERR(ZL_ERR_USAGE, "at most %d folds", ZL_MAX_FOLDS);
+  if (e == ZL_EST_GBM) return zl_gbm_transfer(comm, o, ra, XA, rb, XB, F, yhat_b, choice);
   est E;
   zl_tiles tb;
   memset(&tb, 0, sizeof tb);

@@ -6,6 +6,7 @@
  *   flatten the kernel, then the Gaussian kernel. The bandwidth (and λ) is chosen by exact kernel
  *   ridge on a bounded subsample of about 512 networks; a zoo that small is fitted exactly, a larger
  *   one by ridge on random Fourier features at the chosen bandwidth, λ again from the full Grams.
+ * - gbm: histogram gradient-boosted trees on exact integer histograms (zl_gbmcv.h).
  * Every sum over rows is made per fixed tile of rows and combined exactly (zl_tiles, zl_xsum), and
  * every solve is whole on one rank, so results have the same bits on any number of ranks. */
 #ifndef ZL_ESTIMATE_H
@@ -16,7 +17,7 @@
 
 #include "zl_rows.h"
 
-typedef enum { ZL_EST_RIDGE = 0, ZL_EST_RFF = 1, ZL_N_ESTIMATORS } zl_estimator;
+typedef enum { ZL_EST_RIDGE = 0, ZL_EST_RFF = 1, ZL_EST_GBM = 2, ZL_N_ESTIMATORS } zl_estimator;
 
 const char *zl_estimator_name(zl_estimator e);
 int zl_estimator_parse(const char *name, zl_estimator *e);
@@ -33,7 +34,8 @@ typedef struct {
 /* What a fit chose. */
 typedef struct {
   double lambda;
-  double bandwidth; /* rff: h relative to sqrt(F); ridge: 0 */
+  double bandwidth;           /* rff: h relative to sqrt(F); ridge: 0 */
+  int trees, depth, min_rows; /* gbm (zl_gbmcv.h): its trees and their shape; others: 0 */
 } zl_choice;
 
 /* Cross-validated held-out predictions yhat[i] for this rank's rows with fold >= 0 (X: rows->n × F,

@@ -53,6 +53,16 @@ if(EXISTS ${ZL_DEV_ZOO}/weights.npy)
            ${ZL_ANALYZE_DIR}/dev.h5 ${ZL_ANALYZE_DIR}/dev 0 --require-rff-within 0.01)
   set_tests_properties(analyze_dev_rff_vs_gbm PROPERTIES FIXTURES_REQUIRED analyze_dev_report
                        SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # Issue 12: zoolens's own boosted trees (gbm) at or above scikit-learn's HistGradientBoosting − 0.01
+  # on the same W-stats and folds. Measured when written: gbm R² 0.764, scikit-learn 0.740.
+  zl_mpi_test(analyze_dev_gbm 2 TIMEOUT 300 COMMAND $<TARGET_FILE:zoolens> analyze
+              ${ZL_ANALYZE_DIR}/dev.h5 --features wstats --estimator gbm --out ${ZL_ANALYZE_DIR}/dev_gbm)
+  set_tests_properties(analyze_dev_gbm PROPERTIES FIXTURES_SETUP analyze_dev_gbm
+                       FIXTURES_REQUIRED analyze_dev_zoo)
+  add_test(NAME analyze_dev_gbm_vs_hgb COMMAND ${ZL_PYTHON} ${PROJECT_SOURCE_DIR}/jobs/bench/sklearn_table.py
+           ${ZL_ANALYZE_DIR}/dev.h5 ${ZL_ANALYZE_DIR}/dev_gbm 0 --require-gbm-within 0.01)
+  set_tests_properties(analyze_dev_gbm_vs_hgb PROPERTIES FIXTURES_REQUIRED analyze_dev_gbm
+                       SKIP_RETURN_CODE 77 TIMEOUT 300)
 else()
   message(STATUS "zoolens: ${ZL_DEV_ZOO} not found: the dev-zoo analyze tests are not registered")
 endif()

@@ -1,7 +1,8 @@
 # Issue 10: analyze writes the same bits at 1, 2, 3 and 4 ranks — every score, λ and bandwidth
 # (compare --tolerance 0) and every prediction (h5diff, which is exact by default) — for ridge, rff
 # on random features (a 17 000-network zoo: two row tiles, so ranks hold different tiles) and rff's
-# exact kernel (two 300-network zoos), and transfer between all three; then on the real dev zoo.
+# exact kernel (two 300-network zoos), and transfer between all three; gbm (issue 12) on the same
+# zoos; then on the real dev zoo.
 set(ZL_DET_DIR ${CMAKE_CURRENT_BINARY_DIR}/determinism)
 add_test(NAME det_clean COMMAND ${CMAKE_COMMAND} -E rm -rf ${ZL_DET_DIR})
 add_test(NAME det_mkdir COMMAND ${CMAKE_COMMAND} -E make_directory ${ZL_DET_DIR})
@@ -44,6 +45,12 @@ function(zl_det_runs tag fixture)
 endfunction()
 zl_det_runs(synth det_zoos ${ZL_DET_DIR}/big.h5 ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_DIR}/beta.h5
             --features wstats,pooled --rff-features 64)
+# Issue 12, gbm: the 17 000-network zoo's trees grown by all ranks together, their histograms
+# summed (hparams: few features, so few bytes per sum), and the two small zoos copied to every rank
+# and their fits shared out, with transfer between them.
+zl_det_runs(gbm_data det_zoos ${ZL_DET_DIR}/big.h5 --features hparams --estimator gbm)
+zl_det_runs(gbm_fits det_zoos ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_DIR}/beta.h5 --features pooled
+            --estimator gbm)
 if(EXISTS ${ZL_SHARED_DIR}/zoos/dev/mnist/weights.npy)
   zl_mpi_test(det_dev_import 1 COMMAND $<TARGET_FILE:zoolens> import ${ZL_SHARED_DIR}/zoos/dev/mnist
               ${ZL_DET_DIR}/dev.h5)

@@ -33,6 +33,8 @@ foreach(phase open predictions report)
   zl_fault_test(0 ${phase} ${ZL_FAULT_DIR} fault_zoos - "${fault_analyze}")
 endforeach()
 zl_fault_test(1 transfer ${ZL_FAULT_DIR} fault_zoos - "analyze z.h5 m.h5 --features pooled --estimator ridge")
+# gbm (issue 12) at its own fault point, alone, so that the other phases' runs stay short.
+zl_fault_test(1 gbm ${ZL_FAULT_DIR} fault_zoos - "analyze z.h5 --features wstats --estimator gbm")
 
 # Killed processes (issue 11, item 4; tests/kill.sh): kill -9 of rank 1 or rank 0 while analyze
 # estimates, on a zoo large enough to be killed in the middle.
