@@ -49,7 +49,9 @@ static const zl_opt options[] = {
     {"features", 1, "LIST",
      "feature sets, comma-separated; a+b concatenates: wstats, hparams, spectral, pooled, flat "
      "(default wstats,hparams,spectral,pooled; flat costs O(P³) per training set)"},
-    {"estimator", 1, "LIST", "estimators, comma-separated: ridge, rff (default ridge,rff)"},
+    {"estimator", 1, "LIST",
+     "estimators, comma-separated: ridge, rff, gbm (histogram gradient-boosted trees; "
+     "default ridge,rff)"},
     {"folds", 1, "K", "cross-validation folds, grouped by training run (default 5, at least 3)"},
     {"seed", 1, "S", "seed of the fold assignment and the random features (default 0)"},
     {"checkpoints", 1, "WHICH", "final: last checkpoint of each run (default); all: every row"},
@@ -96,8 +98,8 @@ static int parse_estimators(analyze_opts *o, const char *arg) {
        item = strtok_r(NULL, ",", &save), n++) {
     zl_estimator e;
     if (zl_estimator_parse(item, &e))
-      return ZL_ERR(ZL_ERR_USAGE, "analyze: --estimator: '%s' is not an estimator (ridge, rff)",
-                    item);
+      return ZL_ERR(ZL_ERR_USAGE,
+                    "analyze: --estimator: '%s' is not an estimator (ridge, rff, gbm)", item);
     o->estimators[e] = 1;
   }
   return n ? 0 : ZL_ERR(ZL_ERR_USAGE, "analyze: --estimator: empty list");
@@ -264,6 +266,9 @@ static int score_cv(const gathered *g, const zl_choice *choice, zl_report_result
     ZL_CALL(score(g, k, f));
     f->lambda = lam[k] = choice[k].lambda;
     f->bandwidth = bw[k] = choice[k].bandwidth > 0 ? choice[k].bandwidth : NAN;
+    f->trees = choice[k].trees;
+    f->depth = choice[k].depth;
+    f->min_rows = choice[k].min_rows;
     r2[k] = f->r2;
     tau[k] = f->kendall_tau;
     rmse[k] = f->rmse;
@@ -604,7 +609,7 @@ static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, con
                   zl_report_result *res, int grid[2]) {
   int rank = zl_comm_rank(comm), K = (int)o->folds;
   zl_estimate_opts eo = {K, (uint64_t)o->seed, (int)o->rff_features};
-  zl_choice choice[MAX_FOLDS];
+  zl_choice choice[MAX_FOLDS] = {{0}};
   double *yhat = zl_calloc((size_t)z->rows.n, sizeof(double), "predictions");
   name_result(res, z, z, sp->name, e);
   res->folds = K;
@@ -635,7 +640,7 @@ static int run_transfer(MPI_Comm comm, const analyze_opts *o, zoo_data *a, const
                         zoo_data *b, const double *XB, int F, const feature_spec *sp,
                         zl_estimator e, zl_report_result *res) {
   zl_estimate_opts eo = {(int)o->folds, (uint64_t)o->seed, (int)o->rff_features};
-  zl_choice choice = {0, 0};
+  zl_choice choice = {0};
   double *yhat = zl_calloc((size_t)b->rows.n, sizeof(double), "predictions");
   name_result(res, a, b, sp->name, e);
   int rc = zl_comm_agree(comm, yhat ? zl_fault(comm, "transfer") : ZL_ERR_RUNTIME);
@@ -652,6 +657,9 @@ static int run_transfer(MPI_Comm comm, const analyze_opts *o, zoo_data *a, const
     res->r2_std = res->kendall_tau_std = NAN;
     res->lambda = choice.lambda;
     res->bandwidth = choice.bandwidth > 0 ? choice.bandwidth : NAN;
+    res->trees = choice.trees;
+    res->depth = choice.depth;
+    res->min_rows = choice.min_rows;
   }
   rc = zl_comm_agree(comm, rc);
   gathered_free(&g);
