@@ -38,7 +38,8 @@ typedef struct {
   int n_specs;
   feature_spec specs[MAX_SPECS];
   int estimators[ZL_N_ESTIMATORS];
-  long long folds, seed, rff_features;
+  long long folds, seed, rff_features, dnn_epochs;
+  int dnn_hidden[ZL_MLP_MAX_HIDDEN], dnn_layers;
   zl_checkpoints checkpoints;
   zl_spread spread;
   zl_digest digest;
@@ -50,8 +51,8 @@ static const zl_opt options[] = {
      "feature sets, comma-separated; a+b concatenates: wstats, hparams, spectral, pooled, flat "
      "(default wstats,hparams,spectral,pooled; flat costs O(P³) per training set)"},
     {"estimator", 1, "LIST",
-     "estimators, comma-separated: ridge, rff, gbm (histogram gradient-boosted trees; "
-     "default ridge,rff)"},
+     "estimators, comma-separated: ridge, rff, gbm (histogram gradient-boosted trees), dnn (an "
+     "MLP, the paper's DNN; costly: see --dnn-hidden) (default ridge,rff)"},
     {"folds", 1, "K", "cross-validation folds, grouped by training run (default 5, at least 3)"},
     {"seed", 1, "S", "seed of the fold assignment and the random features (default 0)"},
     {"checkpoints", 1, "WHICH", "final: last checkpoint of each run (default); all: every row"},
@@ -62,7 +63,27 @@ static const zl_opt options[] = {
     {"digest", 1, "ALG",
      "digest of the inputs in report.json: xxh128 (XXH3-128, default) or sha256 (cryptographic, "
      "about 4 times the CPU time)"},
+    {"dnn-hidden", 1, "LIST",
+     "hidden layer widths of the dnn estimator (--estimator dnn: an MLP trained by Adam, "
+     "opt-in), comma-separated (default 1000,1000, the paper's DNN)"},
+    {"dnn-epochs", 1, "N",
+     "most epochs of a dnn fit; early stopping on an inner fold chooses fewer (default 200)"},
 };
+
+static int parse_hidden(analyze_opts *o, const char *arg) {
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", arg);
+  o->dnn_layers = 0;
+  for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
+       item = strtok_r(NULL, ",", &save)) {
+    long long units;
+    if (o->dnn_layers == ZL_MLP_MAX_HIDDEN)
+      return ZL_ERR(ZL_ERR_USAGE, "analyze: --dnn-hidden: more than %d layers", ZL_MLP_MAX_HIDDEN);
+    ZL_CALL(zl_cli_long("analyze", "dnn-hidden", item, 1, 1 << 16, &units));
+    o->dnn_hidden[o->dnn_layers++] = (int)units;
+  }
+  return o->dnn_layers ? 0 : ZL_ERR(ZL_ERR_USAGE, "analyze: --dnn-hidden: empty list");
+}
 
 static int parse_features(analyze_opts *o, const char *arg) {
   char buf[1024];
@@ -99,7 +120,7 @@ static int parse_estimators(analyze_opts *o, const char *arg) {
     zl_estimator e;
     if (zl_estimator_parse(item, &e))
       return ZL_ERR(ZL_ERR_USAGE,
-                    "analyze: --estimator: '%s' is not an estimator (ridge, rff, gbm)", item);
+                    "analyze: --estimator: '%s' is not an estimator (ridge, rff, gbm, dnn)", item);
     o->estimators[e] = 1;
   }
   return n ? 0 : ZL_ERR(ZL_ERR_USAGE, "analyze: --estimator: empty list");
@@ -133,6 +154,10 @@ static int on_option(void *ctx, int i, const char *arg) {
     return ZL_ERR(ZL_ERR_USAGE, "analyze: --spread: '%s' is not std or variance", arg);
   case 7:
     return zl_cli_long("analyze", "rff-features", arg, 1, 1 << 16, &o->rff_features);
+  case 9:
+    return parse_hidden(o, arg);
+  case 10:
+    return zl_cli_long("analyze", "dnn-epochs", arg, 1, 100000, &o->dnn_epochs);
   default:
     if (zl_digest_parse(arg, &o->digest))
       return ZL_ERR(ZL_ERR_USAGE, "analyze: --digest: '%s' is not xxh128 or sha256", arg);
@@ -604,11 +629,19 @@ static int plot_predictions(const char *dir, const zl_report_result *res, const 
                          (size_t)g->n);
 }
 
+/* The estimators' options from analyze's. */
+static zl_estimate_opts estimate_opts(const analyze_opts *o) {
+  zl_estimate_opts eo = {(int)o->folds, (uint64_t)o->seed, (int)o->rff_features,
+                         {0},           o->dnn_layers,     (int)o->dnn_epochs};
+  memcpy(eo.dnn_hidden, o->dnn_hidden, sizeof eo.dnn_hidden);
+  return eo;
+}
+
 static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, const double *X, int F,
                   const feature_spec *sp, zl_estimator e, zl_predictions pred,
                   zl_report_result *res, int grid[2]) {
   int rank = zl_comm_rank(comm), K = (int)o->folds;
-  zl_estimate_opts eo = {K, (uint64_t)o->seed, (int)o->rff_features};
+  zl_estimate_opts eo = estimate_opts(o);
   zl_choice choice[MAX_FOLDS] = {{0}};
   double *yhat = zl_calloc((size_t)z->rows.n, sizeof(double), "predictions");
   name_result(res, z, z, sp->name, e);
@@ -639,7 +672,7 @@ static int run_cv(MPI_Comm comm, const analyze_opts *o, zoo_data *z, int zi, con
 static int run_transfer(MPI_Comm comm, const analyze_opts *o, zoo_data *a, const double *XA,
                         zoo_data *b, const double *XB, int F, const feature_spec *sp,
                         zl_estimator e, zl_report_result *res) {
-  zl_estimate_opts eo = {(int)o->folds, (uint64_t)o->seed, (int)o->rff_features};
+  zl_estimate_opts eo = estimate_opts(o);
   zl_choice choice = {0};
   double *yhat = zl_calloc((size_t)b->rows.n, sizeof(double), "predictions");
   name_result(res, a, b, sp->name, e);

@@ -158,15 +158,7 @@ static int check_run(const zl_train_opts *o, const zl_hparams *hp, const zl_data
   return 0;
 }
 
-/* Optimizer state: Keras's slots (float32, zero-initialised) and the step count. */
-typedef struct {
-  float *m, *v;
-  long step;
-} opt_state;
-
-/* One update with the TensorFlow/Keras formulas (ResourceApplyAdam; RMSprop without momentum):
- * Adam folds the bias corrections into the step size and adds epsilon to sqrt(v) uncorrected. */
-static void update(const zl_hparams *hp, opt_state *s, float *w, const float *g, size_t n) {
+void zl_opt_update(const zl_hparams *hp, zl_opt_state *s, float *w, const float *g, size_t n) {
   const float eps = 1e-7f;
   float lr = (float)hp->learning_rate;
   s->step++;
@@ -242,7 +234,7 @@ int zl_train_run(const zl_train_opts *o, const zl_hparams *hp, const zl_dataset 
   int rc = params && subset ? 0 : ZL_ERR_RUNTIME;
   if (rc) goto done;
   float *grad = params + P;
-  opt_state st = {params + 2 * P, params + 3 * P, 0};
+  zl_opt_state st = {params + 2 * P, params + 3 * P, 0};
   zl_rng r_init, r_subset, r_shuffle, r_drop;
   zl_train_rng(&r_init, seed, run_id, ZL_STREAM_INIT);
   zl_train_rng(&r_subset, seed, run_id, ZL_STREAM_SUBSET);
@@ -271,7 +263,7 @@ int zl_train_run(const zl_train_opts *o, const zl_hparams *hp, const zl_dataset 
       ZL_CALL_GOTO(rc, done,
                    zl_nn_loss_grad(nn, params, train, order + first, nb, hp->dropout, hp->l2,
                                    &r_drop, grad, &loss));
-      update(hp, &st, params, grad, P);
+      zl_opt_update(hp, &st, params, grad, P);
       diverged = all_nan(params, P);
     }
   }

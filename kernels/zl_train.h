@@ -64,6 +64,18 @@ void zl_hparams_sample(zl_rng *r, zl_hparams *hp);
  * of a Gaussian matrix with the signs of diag(R)). Not collective. @return 0 or an error code. */
 int zl_train_init_params(const struct zl_nn_s *nn, const zl_hparams *hp, zl_rng *r, float *params);
 
+/* Optimizer state: Keras's slots m and v (n floats each, zero-initialised) and the step count. */
+typedef struct {
+  float *m, *v;
+  long step;
+} zl_opt_state;
+
+/* One step of hp->optimizer at hp->learning_rate on the n parameters w with gradient g, with the
+ * TensorFlow/Keras formulas (ResourceApplyAdam; RMSprop without momentum): Adam folds the bias
+ * corrections into the step size and adds epsilon (1e-7) to sqrt(v) uncorrected. The trainer's
+ * update, and the dnn estimator's (zl_mlp.h). Not collective. */
+void zl_opt_update(const zl_hparams *hp, zl_opt_state *s, float *w, const float *g, size_t n);
+
 typedef struct {
   double test_accuracy, test_loss;   /* full test set, inference mode */
   double train_accuracy, train_loss; /* the run's training subset, inference mode */

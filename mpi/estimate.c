@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "zl_comm.h"
+#include "zl_dnncv.h"
 #include "zl_gbmcv.h"
 #include "zl_knots.h"
 #include "zl_krr.h"
@@ -32,7 +33,7 @@ static const double bandwidth_mult[] = {0.25, 0.5, 1.0, 2.0, 4.0};
 /* Rows of a tile mapped at once: bounds the memory of the random features (SUB × D). */
 #define SUB 4096
 
-static const char *const names[ZL_N_ESTIMATORS] = {"ridge", "rff", "gbm"};
+static const char *const names[ZL_N_ESTIMATORS] = {"ridge", "rff", "gbm", "dnn"};
 
 const char *zl_estimator_name(zl_estimator e) {
   return names[e];
@@ -986,6 +987,7 @@ int zl_estimate_cv(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, con
   if (o->folds > ZL_MAX_FOLDS) return ZL_ERR(ZL_ERR_USAGE, "at most %d folds", ZL_MAX_FOLDS);
   if (grid) grid[0] = grid[1] = 1;
   if (e == ZL_EST_GBM) return zl_gbm_cv(comm, o, rows, X, F, yhat, choice);
+  if (e == ZL_EST_DNN) return zl_dnn_cv(comm, o, rows, X, F, yhat, choice);
   est E;
   int rc = est_init(comm, e, o, rows, X, F, &E);
   double *ty = rc ? NULL : zl_calloc((size_t)E.t.n + 1, sizeof(double), "predictions");
@@ -1002,6 +1004,7 @@ int zl_estimate_transfer(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *
                          int F, double *yhat_b, zl_choice *choice) {
   if (o->folds > ZL_MAX_FOLDS) return ZL_ERR(ZL_ERR_USAGE, "at most %d folds", ZL_MAX_FOLDS);
   if (e == ZL_EST_GBM) return zl_gbm_transfer(comm, o, ra, XA, rb, XB, F, yhat_b, choice);
+  if (e == ZL_EST_DNN) return zl_dnn_transfer(comm, o, ra, XA, rb, XB, F, yhat_b, choice);
   est E;
   zl_tiles tb;
   memset(&tb, 0, sizeof tb);

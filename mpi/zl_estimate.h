@@ -7,6 +7,7 @@
  *   ridge on a bounded subsample of about 512 networks; a zoo that small is fitted exactly, a larger
  *   one by ridge on random Fourier features at the chosen bandwidth, λ again from the full Grams.
  * - gbm: histogram gradient-boosted trees on exact integer histograms (zl_gbmcv.h).
+ * - dnn: an MLP trained by Adam, its gradients summed exactly over tiles and ranks (zl_dnncv.h).
  * Every sum over rows is made per fixed tile of rows and combined exactly (zl_tiles, zl_xsum), and
  * every solve is whole on one rank, so results have the same bits on any number of ranks. */
 #ifndef ZL_ESTIMATE_H
@@ -15,9 +16,10 @@
 #include <mpi.h>
 #include <stdint.h>
 
+#include "zl_mlp.h"
 #include "zl_rows.h"
 
-typedef enum { ZL_EST_RIDGE = 0, ZL_EST_RFF = 1, ZL_EST_GBM = 2, ZL_N_ESTIMATORS } zl_estimator;
+typedef enum { ZL_EST_RIDGE = 0, ZL_EST_RFF = 1, ZL_EST_GBM = 2, ZL_EST_DNN = 3, ZL_N_ESTIMATORS } zl_estimator;
 
 const char *zl_estimator_name(zl_estimator e);
 int zl_estimator_parse(const char *name, zl_estimator *e);
@@ -29,6 +31,10 @@ typedef struct {
   int folds;
   uint64_t seed;
   int rff_features; /* D */
+  /* dnn: hidden layer widths (dnn_layers of them; 0: the paper's two of 1000) and the most epochs
+   * (0: 200, scikit-learn's MLPRegressor max_iter) */
+  int dnn_hidden[ZL_MLP_MAX_HIDDEN];
+  int dnn_layers, dnn_epochs;
 } zl_estimate_opts;
 
 /* What a fit chose. */

@@ -51,6 +51,13 @@ zl_det_runs(synth det_zoos ${ZL_DET_DIR}/big.h5 ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_
 zl_det_runs(gbm_data det_zoos ${ZL_DET_DIR}/big.h5 --features hparams --estimator gbm)
 zl_det_runs(gbm_fits det_zoos ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_DIR}/beta.h5 --features pooled
             --estimator gbm)
+# Issue 12, dnn (small layers and few epochs: the point is the bits): the 17 000-network zoo trained
+# data-parallel, its two tiles' gradients added exactly at every step, and the two small zoos
+# copied to every rank and their fits shared out, with transfer between them.
+zl_det_runs(dnn_data det_zoos ${ZL_DET_DIR}/big.h5 --features hparams --estimator dnn
+            --dnn-hidden 16 --dnn-epochs 3)
+zl_det_runs(dnn_fits det_zoos ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_DIR}/beta.h5 --features pooled
+            --estimator dnn --dnn-hidden 32,32 --dnn-epochs 30)
 if(EXISTS ${ZL_SHARED_DIR}/zoos/dev/mnist/weights.npy)
   zl_mpi_test(det_dev_import 1 COMMAND $<TARGET_FILE:zoolens> import ${ZL_SHARED_DIR}/zoos/dev/mnist
               ${ZL_DET_DIR}/dev.h5)

@@ -15,3 +15,5 @@ zl_unit_test(test_rffcos)
 zl_unit_test(test_sort)
 # Histogram boosted trees against hand-worked splits and leaf values.
 zl_unit_test(test_gbm)
+# The dnn estimator's network: hand values, gradient against finite differences, Adam.
+zl_unit_test(test_mlp)

@@ -34,6 +34,19 @@ if(EXISTS ${ZL_FASHION_DIR}/train-images-idx3-ubyte.gz AND ZL_PYTHON)
                    --require-gbm-within 0.01)
   set_tests_properties(trained_gbm_vs_hgb PROPERTIES FIXTURES_REQUIRED trained_report
                        SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # Issue 12: zoolens's dnn at or above scikit-learn's MLPRegressor − 0.03, the same layers (64, 64
+  # for time), W-stats and folds.
+  zl_mpi_test(trained_dnn 2 TIMEOUT 300 COMMAND $<TARGET_FILE:zoolens> analyze
+              ${ZL_TRAINED_DIR}/fashion.h5 --features wstats --estimator dnn --dnn-hidden 64,64
+              --out ${ZL_TRAINED_DIR}/dnn)
+  set_tests_properties(trained_dnn PROPERTIES FIXTURES_SETUP trained_dnn
+                       FIXTURES_REQUIRED trained_zoo)
+  add_test(NAME trained_dnn_vs_mlp
+           COMMAND ${ZL_PYTHON} ${PROJECT_SOURCE_DIR}/jobs/bench/dnn_bench.py
+                   ${ZL_TRAINED_DIR}/fashion.h5 ${ZL_TRAINED_DIR}/dnn --hidden 64,64
+                   --require-within 0.03)
+  set_tests_properties(trained_dnn_vs_mlp PROPERTIES FIXTURES_REQUIRED trained_dnn
+                       SKIP_RETURN_CODE 77 TIMEOUT 300)
 else()
   message(STATUS "trained-zoo test not registered: ${ZL_FASHION_DIR} or python3 is missing")
 endif()
