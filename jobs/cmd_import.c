@@ -14,6 +14,7 @@
 #include "zl_cli.h"
 #include "zl_comm.h"
 #include "zl_jobs.h"
+#include "zl_netlayout.h"
 #include "zl_npy.h"
 #include "zl_progress.h"
 #include "zl_table.h"
@@ -140,11 +141,11 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= k && !strcmp(s + n - k, suffix);
 }
 
-/* layout.csv: varname,start_idx,end_idx[,size],shape, one row per tensor in row order. */
-static int read_layout(import_source *s) {
+int zl_import_read_layout(const char *path, int64_t n_params, zl_tensor **tensors, int *n_tensors) {
   zl_table t = NULL;
-  int c_name, c_start, c_end, c_shape, c_size;
-  int rc = zl_table_read(s->layout_path, &t);
+  zl_tensor *ts = NULL;
+  int n = 0, c_name, c_start, c_end, c_shape, c_size;
+  int rc = zl_table_read(path, &t);
   if (!rc) rc = find_column(t, "varname", &c_name);
   if (!rc) rc = find_column(t, "start_idx", &c_start);
   if (!rc) rc = find_column(t, "end_idx", &c_end);
@@ -153,30 +154,30 @@ static int read_layout(import_source *s) {
   c_size = zl_table_col(t, "size"); /* some copies have it */
   /* Every tensor holds a parameter: more rows than parameters cannot tile them, and the count is
    * then sized into an int. */
-  if (zl_table_n_rows(t) > s->n_params) {
-    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: %lld tensors for %lld parameters", s->layout_path,
-                (long long)zl_table_n_rows(t), (long long)s->n_params);
+  if (zl_table_n_rows(t) > n_params) {
+    rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: %lld tensors for %lld parameters", path,
+                (long long)zl_table_n_rows(t), (long long)n_params);
     goto cleanup;
   }
-  s->n_tensors = (int)zl_table_n_rows(t);
-  if (!(s->tensors = zl_calloc((size_t)s->n_tensors, sizeof *s->tensors, s->layout_path))) {
+  n = (int)zl_table_n_rows(t);
+  if (!(ts = zl_calloc((size_t)n, sizeof *ts, path))) {
     rc = ZL_ERR_RUNTIME;
     goto cleanup;
   }
-  for (int i = 0; i < s->n_tensors; i++) {
-    zl_tensor *x = &s->tensors[i];
+  for (int i = 0; i < n; i++) {
+    zl_tensor *x = &ts[i];
     const char *name = zl_table_cell(t, i, c_name), *shape = zl_table_cell(t, i, c_shape);
     long long line = (long long)zl_table_line(t, i);
     int64_t end = 0, size = 0;
     ZL_CALL_GOTO(rc, cleanup, cell_integer(t, i, c_start, &x->offset));
     ZL_CALL_GOTO(rc, cleanup, cell_integer(t, i, c_end, &end));
     if (strlen(name) >= sizeof x->name || strlen(shape) >= sizeof x->shape) {
-      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: line %lld: varname or shape too long", s->layout_path, line);
+      rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: line %lld: varname or shape too long", path, line);
       goto cleanup;
     }
     if (!ends_with(name, "kernel:0") && !ends_with(name, "bias:0")) {
       rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: line %lld: varname '%s' ends in neither kernel:0 nor bias:0",
-                  s->layout_path, line, name);
+                  path, line, name);
       goto cleanup;
     }
     strcpy(x->name, name);
@@ -186,13 +187,20 @@ static int read_layout(import_source *s) {
     if (c_size >= 0) ZL_CALL_GOTO(rc, cleanup, cell_integer(t, i, c_size, &size));
     if (c_size >= 0 && size != x->size) {
       rc = ZL_ERR(ZL_ERR_RUNTIME, "%s: line %lld: size %lld is not end_idx - start_idx = %lld",
-                  s->layout_path, line, (long long)size, (long long)x->size);
+                  path, line, (long long)size, (long long)x->size);
       goto cleanup;
     }
   }
-  rc = zl_zoo_check_layout(s->layout_path, s->tensors, s->n_tensors, s->n_params);
+  rc = zl_zoo_check_layout(path, ts, n, n_params);
 cleanup:
   zl_table_destroy(&t);
+  if (rc) {
+    free(ts);
+    ts = NULL;
+    n = 0;
+  }
+  *tensors = ts;
+  *n_tensors = n;
   return rc;
 }
 
@@ -372,7 +380,7 @@ static int read_source(const char *dir, const import_opts *o, import_source *s) 
   if (s->n_rows < 1 || s->n_params < 1)
     return ZL_ERR(ZL_ERR_RUNTIME, "%s: holds no networks (shape %lld x %lld)", s->npy_path,
                   (long long)s->n_rows, (long long)s->n_params);
-  ZL_CALL(read_layout(s));
+  ZL_CALL(zl_import_read_layout(s->layout_path, s->n_params, &s->tensors, &s->n_tensors));
   join(s->metrics_path, dir, "metrics.csv.gz");
   if (!exists(s->metrics_path)) join(s->metrics_path, dir, "metrics.csv");
   if (!exists(s->metrics_path))

@@ -19,6 +19,8 @@ packages=(
   librsvg2-bin libxml2-utils               # plot tests: render the SVGs (rsvg-convert), check XML (xmllint)
   slurmctld slurmd slurm-client munge      # one-node SLURM for the jobs/slurm scripts' test (slurm label)
   clang                                    # build test: the tree also builds with clang -O3 -Werror
+  libclang-rt-dev                          # sanitizer tests: clang's ASan/UBSan runtimes and libFuzzer
+  valgrind                                 # memcheck test: a small analyze with zero errors
   lmod                                     # install test: module load zoolens from an installed prefix
 )
 missing=()
