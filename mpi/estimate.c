@@ -320,10 +320,24 @@ static int est_init(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, co
   E->e = e;
   E->o = o;
   E->n_cand = e == ZL_EST_RFF ? N_BW : 1;
-  ZL_CALL(zl_tiles_create(comm, rows, X, F, &E->t));
+  int rc = 0;
+  if (e == ZL_EST_RFF) {
+    /* rff's quantile map comes before the tiled copy: the sorted values it is taken from are as
+     * large as that copy, and the two at once set the peak memory (10⁶ networks on 2 ranks: the
+     * 224 MB of each for W-stats). Exact quantiles over the ranks, whatever the rows' layout. */
+    double *knots = zl_malloc((size_t)F * N_KNOTS, sizeof(double), "quantile knots");
+    E->mu = zl_malloc((size_t)F, sizeof(double), "feature means");
+    E->sd = zl_malloc((size_t)F, sizeof(double), "feature spreads");
+    rc = zl_comm_agree(comm, (knots && E->mu && E->sd) ? 0 : ZL_ERR_RUNTIME);
+    if (!rc) rc = zl_knots(comm, rows->n, F, X, rows->fold, N_KNOTS, knots);
+    if (!rc) rc = zl_comm_agree(comm, zl_qmap_create(F, N_KNOTS, knots, &E->qmap));
+    free(knots);
+  }
+  if (!rc) rc = zl_tiles_create(comm, rows, X, F, &E->t);
+  if (rc) return rc;
   int64_t *cnt = zl_calloc((size_t)E->K, sizeof(int64_t), "fold sizes");
   E->scratch = zl_malloc(SUB, sizeof(double) * (size_t)F, "tile scratch");
-  int rc = (cnt && E->scratch) ? 0 : ZL_ERR_RUNTIME;
+  rc = (cnt && E->scratch) ? 0 : ZL_ERR_RUNTIME;
   for (int64_t i = 0; !rc && i < E->t.n; i++)
     if (E->t.fold[i] >= E->K)
       rc = ZL_ERR(ZL_ERR_RUNTIME, "row %lld: fold %d out of range", (long long)(E->t.first + i),
@@ -339,16 +353,8 @@ static int est_init(MPI_Comm comm, zl_estimator e, const zl_estimate_opts *o, co
     if (cnt[k] == 0) rc = ZL_ERR(ZL_ERR_RUNTIME, "fold %d has no network with finite weights", k);
   free(cnt);
   if (!rc && e == ZL_EST_RFF) {
-    double *knots = zl_malloc((size_t)F * N_KNOTS, sizeof(double), "quantile knots");
-    E->mu = zl_malloc((size_t)F, sizeof(double), "feature means");
-    E->sd = zl_malloc((size_t)F, sizeof(double), "feature spreads");
-    rc = zl_comm_agree(comm, (knots && E->mu && E->sd) ? 0 : ZL_ERR_RUNTIME);
-    /* Exact quantiles over the ranks, whatever the rows' layout. */
-    if (!rc) rc = zl_knots(comm, rows->n, F, X, rows->fold, N_KNOTS, knots);
-    if (!rc) rc = zl_comm_agree(comm, zl_qmap_create(F, N_KNOTS, knots, &E->qmap));
-    free(knots);
-    if (!rc) qmap_tiles(E, &E->t);
-    if (!rc) rc = mapped_moments(E);
+    qmap_tiles(E, &E->t);
+    rc = mapped_moments(E);
   }
   if (!rc) rc = subsample(E);
   /* Systems of the features' order, or (rff) of S's kernel. */
