@@ -7,6 +7,7 @@
 #include "zl_comm.h"
 #include "zl_gbm.h"
 #include "zl_knots.h"
+#include "zl_rng.h"
 #include "zl_tiles.h"
 
 /* Tree shapes tried by inner CV: depth (at most 2^depth leaves) and minimum rows per leaf.
@@ -78,6 +79,7 @@ typedef struct {
   int *n_bins;
   binned a;
   int64_t offset; /* rep: this rank's first row among a's */
+  int64_t used;   /* used rows of the zoo */
   int **roles;
   double *curves;
 } gbm_job;
@@ -87,11 +89,18 @@ static int mine(const gbm_job *j, int i) {
   return !j->rep || i % j->size == j->rank;
 }
 
-/* Every rank's used rows of b, in rank order (the selection's), on every rank. */
-static int replicate(gbm_job *j, binned *b) {
+/* Row i of b (first: its index in the selection) is kept by replicate: every used row when below
+ * is UINT64_MAX, else those whose seeded hash of their index is at most below. */
+static int kept(const binned *b, int64_t i, int64_t first, uint64_t seed, uint64_t below) {
+  return b->fold[i] >= 0 &&
+         (below == UINT64_MAX || zl_hash64(seed, (uint64_t)(first + i)) <= below);
+}
+
+/* Every rank's kept rows of b, in rank order (the selection's), on every rank. */
+static int replicate(gbm_job *j, binned *b, int64_t first, uint64_t seed, uint64_t below) {
   int64_t m = 0;
   for (int64_t i = 0; i < b->n; i++)
-    m += b->fold[i] >= 0;
+    m += kept(b, i, first, seed, below);
   int *cnt = zl_malloc((size_t)j->size, sizeof(int), "row counts");
   int *dis = zl_malloc((size_t)j->size, sizeof(int), "row counts");
   uint8_t *B = zl_malloc((size_t)m + 1, (size_t)j->F, "binned features");
@@ -99,7 +108,7 @@ static int replicate(gbm_job *j, binned *b) {
   int *fold = zl_malloc((size_t)m + 1, sizeof(int), "folds");
   int rc = zl_comm_agree(j->comm, (cnt && dis && B && y && fold) ? 0 : ZL_ERR_RUNTIME);
   for (int64_t i = 0, k = 0; !rc && i < b->n; i++)
-    if (b->fold[i] >= 0) {
+    if (kept(b, i, first, seed, below)) {
       memcpy(B + k * j->F, b->B + i * j->F, (size_t)j->F);
       y[k] = b->y[i];
       fold[k++] = b->fold[i];
@@ -158,6 +167,14 @@ static int mpi_sum_f64(MPI_Comm comm, double *v, size_t n) {
   return 0;
 }
 
+/* A role array per fold, for the job's rows. */
+static int job_roles(gbm_job *j) {
+  j->roles = zl_calloc((size_t)j->K, sizeof(int *), "row roles");
+  for (int k = 0; j->roles && k < j->K; k++)
+    if (!(j->roles[k] = zl_malloc((size_t)j->a.n + 1, sizeof(int), "row roles"))) break;
+  return zl_comm_agree(j->comm, (j->roles && j->roles[j->K - 1]) ? 0 : ZL_ERR_RUNTIME);
+}
+
 /* Thresholds from the quantiles of every used row of the training zoo, its rows binned (and
  * replicated when small), a role array per fold. */
 static int job_init(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *rows, const double *X,
@@ -191,18 +208,50 @@ static int job_init(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *row
     int g = MPI_Allreduce(MPI_IN_PLACE, &used, 1, MPI_INT64_T, MPI_SUM, comm);
     if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allreduce(gbm rows)", __FILE__, __LINE__);
     j->rep = used <= REPLICATE_ROWS;
+    j->used = used;
   }
   free(knots);
-  if (!rc && j->rep) rc = replicate(j, &j->a);
-  if (!rc) {
-    j->r = j->rep ? zl_gbm_serial
-                  : (zl_gbm_reduce){&j->comm, mpi_sum_i64, mpi_sum_xint, mpi_max_f64, mpi_agree};
-    j->roles = zl_calloc((size_t)j->K, sizeof(int *), "row roles");
-    for (int k = 0; j->roles && k < j->K; k++)
-      if (!(j->roles[k] = zl_malloc((size_t)j->a.n + 1, sizeof(int), "row roles"))) break;
-    rc = zl_comm_agree(comm, (j->roles && j->roles[j->K - 1]) ? 0 : ZL_ERR_RUNTIME);
-  }
+  if (!rc && j->rep) rc = replicate(j, &j->a, 0, 0, UINT64_MAX);
+  j->r = j->rep ? zl_gbm_serial
+                : (zl_gbm_reduce){&j->comm, mpi_sum_i64, mpi_sum_xint, mpi_max_f64, mpi_agree};
+  if (!rc) rc = job_roles(j);
   return rc;
+}
+
+/* S, the job of a large zoo's subsample on which the tree shapes are tried (as rff tries its
+ * bandwidths): the used rows whose seeded hash of their index in the selection falls below a
+ * fraction, about an eighth of them up to REPLICATE_ROWS, replicated like a small zoo. An eighth:
+ * S's four shapes then cost half a shape on every row, and each shape S rules out saves one. */
+static int job_subsample(const gbm_job *j, const zl_estimate_opts *o, const zl_rows *rows,
+                         int64_t used, gbm_job *sj) {
+  *sj = *j;
+  sj->rep = 1;
+  sj->r = zl_gbm_serial;
+  sj->roles = NULL;
+  sj->thr = zl_malloc((size_t)j->F * (ZL_GBM_MAX_BINS - 1), sizeof(double), "bin thresholds");
+  sj->n_bins = zl_malloc((size_t)j->F, sizeof(int), "bin counts");
+  sj->curves =
+      zl_malloc((size_t)j->K * N_SHAPES * MAX_TREES * 2, sizeof(double), "inner-CV errors");
+  sj->a = (binned){rows->n, NULL, NULL, NULL};
+  sj->a.B = zl_malloc((size_t)rows->n + 1, (size_t)j->F, "binned features");
+  sj->a.y = zl_malloc((size_t)rows->n + 1, sizeof(double), "targets");
+  sj->a.fold = zl_malloc((size_t)rows->n + 1, sizeof(int), "folds");
+  ZL_CALL(zl_comm_agree(j->comm,
+                        (sj->thr && sj->n_bins && sj->curves && sj->a.B && sj->a.y && sj->a.fold)
+                            ? 0
+                            : ZL_ERR_RUNTIME));
+  memcpy(sj->thr, j->thr, sizeof(double) * (size_t)j->F * (ZL_GBM_MAX_BINS - 1));
+  memcpy(sj->n_bins, j->n_bins, sizeof(int) * (size_t)j->F);
+  memcpy(sj->a.B, j->a.B, (size_t)rows->n * (size_t)j->F);
+  memcpy(sj->a.y, j->a.y, sizeof(double) * (size_t)rows->n);
+  memcpy(sj->a.fold, j->a.fold, sizeof(int) * (size_t)rows->n);
+  int64_t first = 0, n = rows->n;
+  ZL_MPI(MPI_Exscan(&n, &first, 1, MPI_INT64_T, MPI_SUM, j->comm));
+  if (j->rank == 0) first = 0;
+  const double target = used / 8 < REPLICATE_ROWS ? (double)(used / 8) : REPLICATE_ROWS;
+  const uint64_t below = (uint64_t)(target / (double)used * 18446744073709551616.0);
+  ZL_CALL(replicate(sj, &sj->a, first, o->seed ^ 0x47424d5355425345ULL, below));
+  return job_roles(sj);
 }
 
 static void job_free(gbm_job *j) {
@@ -246,9 +295,10 @@ static int fit_batches(gbm_job *j, int n, int *const *roles, const int *n_val, c
 /* Inner training sets: cv: task t leaves out folds t and t + 1 (mod K) and validates on both, so
  * each outer fold s is served by tasks s and s − 1, which validate on folds s + 1 and s − 1 —
  * K fits per shape instead of estimate.c's K(K − 1)/2 pairs, trees being dearer than Grams.
- * Transfer: task t leaves out fold t and validates on it. j->curves: (task, shape, tree, side) ->
- * validation error, carried forward past the trees a fit grew before it stopped. */
-static int inner_curves(gbm_job *j, int cv) {
+ * Transfer: task t leaves out fold t and validates on it. Only the shapes s with cand[s] are
+ * fitted. j->curves: (task, shape, tree, side) -> validation error, carried forward past the trees
+ * a fit grew before it stopped. */
+static int inner_curves(gbm_job *j, int cv, const int *cand) {
   const int K = j->K, n = K * N_SHAPES, nv = cv ? 2 : 1;
   int *n_val = zl_malloc((size_t)n, sizeof(int), "boosting fits");
   int *shape_of = zl_malloc((size_t)n, sizeof(int), "boosting fits");
@@ -268,7 +318,7 @@ static int inner_curves(gbm_job *j, int cv) {
     }
     for (int s = 0; s < N_SHAPES; s++) {
       const int i = t * N_SHAPES + s;
-      if (!mine(j, i)) continue;
+      if (!cand[s] || !mine(j, i)) continue;
       n_val[my] = nv;
       shape_of[my] = s;
       trees[my] = MAX_TREES;
@@ -306,14 +356,15 @@ static int inner_curves(gbm_job *j, int cv) {
   return rc;
 }
 
-/* The shape and tree count with the least inner-CV error for outer slot s (-1: transfer), summed
- * over its tasks in task order; the first shape and the fewest trees on a tie. */
-static void choose(const double *curves, int K, int cv, int s, int *shape, int *trees) {
+/* The shape among cand and tree count with the least inner-CV error for outer slot s (-1:
+ * transfer), summed over its tasks in task order; the first shape and the fewest trees on a tie. */
+static void choose(const double *curves, int K, int cv, int s, const int *cand, int *shape,
+                   int *trees) {
   double best = INFINITY;
   *shape = 0;
   *trees = MAX_TREES;
   for (int c = 0; c < N_SHAPES; c++)
-    for (int k = 0; k < MAX_TREES; k++) {
+    for (int k = 0; cand[c] && k < MAX_TREES; k++) {
       double e = 0.0;
       for (int t = 0; t < K; t++) {
         const double *cur = curves + ((size_t)t * N_SHAPES + c) * MAX_TREES * 2 + 2 * k;
@@ -330,6 +381,28 @@ static void choose(const double *curves, int K, int cv, int s, int *shape, int *
         *trees = k + 1;
       }
     }
+}
+
+/* The shapes worth fitting on every row: all of them for a small zoo; for a large one, those some
+ * slot chooses on the subsample S (the full inner CV then chooses again among them, and the
+ * trees): each shape costs K fits of up to MAX_TREES trees over every row. */
+static int candidate_shapes(const gbm_job *j, const zl_estimate_opts *o, const zl_rows *rows,
+                            int cv, int *cand) {
+  for (int c = 0; c < N_SHAPES; c++)
+    cand[c] = j->rep;
+  if (j->rep) return 0;
+  gbm_job sj;
+  int all[N_SHAPES], rc = job_subsample(j, o, rows, j->used, &sj);
+  for (int c = 0; c < N_SHAPES; c++)
+    all[c] = 1;
+  if (!rc) rc = inner_curves(&sj, cv, all);
+  for (int s = 0; !rc && s < (cv ? j->K : 1); s++) {
+    int shape, trees;
+    choose(sj.curves, j->K, cv, cv ? s : -1, all, &shape, &trees);
+    cand[shape] = 1;
+  }
+  job_free(&sj);
+  return rc;
 }
 
 static void record(zl_choice *ch, int shape, int trees) {
@@ -357,13 +430,15 @@ int zl_gbm_cv(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *rows, con
   const int K = o->folds;
   if (K < 3) return ZL_ERR(ZL_ERR_USAGE, "gbm needs at least 3 folds (it has %d)", K);
   gbm_job j;
+  int cand[N_SHAPES];
   int rc = job_init(comm, o, rows, X, F, &j);
-  if (!rc) rc = inner_curves(&j, 1);
+  if (!rc) rc = candidate_shapes(&j, o, rows, 1, cand);
+  if (!rc) rc = inner_curves(&j, 1, cand);
   int list[ZL_MAX_FOLDS], shape[ZL_MAX_FOLDS], trees[ZL_MAX_FOLDS], n = 0;
   zl_gbm_model m[ZL_MAX_FOLDS];
   memset(m, 0, sizeof m);
   for (int s = 0; !rc && s < K; s++) {
-    choose(j.curves, K, 1, s, &shape[s], &trees[s]);
+    choose(j.curves, K, 1, s, cand, &shape[s], &trees[s]);
     record(&choice[s], shape[s], trees[s]);
     if (mine(&j, s)) list[n++] = s;
   }
@@ -393,13 +468,15 @@ int zl_gbm_transfer(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *ra,
   int rc = job_init(comm, o, ra, XA, F, &j);
   uint8_t *BB = rc ? NULL : zl_malloc((size_t)rb->n + 1, (size_t)F, "binned features");
   if (!rc) rc = zl_comm_agree(comm, BB ? 0 : ZL_ERR_RUNTIME);
-  if (!rc) rc = inner_curves(&j, 0);
+  int cand[N_SHAPES];
+  if (!rc) rc = candidate_shapes(&j, o, ra, 0, cand);
+  if (!rc) rc = inner_curves(&j, 0, cand);
   /* One fit on all of A, made by every rank (replicated, each alone, to the same bits), so each
    * predicts its own rows of B. */
   int all = -1, shape = 0, trees = 0;
   zl_gbm_model m = {0};
   if (!rc) {
-    choose(j.curves, j.K, 0, -1, &shape, &trees);
+    choose(j.curves, j.K, 0, -1, cand, &shape, &trees);
     record(choice, shape, trees);
     rc = outer_fits(&j, 1, &all, &shape, &trees, &m);
   }
