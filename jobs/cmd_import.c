@@ -545,13 +545,15 @@ int zl_cmd_import(int argc, char **argv, MPI_Comm comm) {
   if (!rc) rc = share_plan(comm, &src, &plan);
   if (!rc) {
     rc = write_zoo(comm, out, &src, &plan, (int64_t)o.block_mib << 20, &zoo);
-    if (!rc) rc = zl_zoo_commit(&zoo);
-    if (rc && zoo) {
-      /* A half-written zoo is of no use: do not leave it behind. */
-      zl_zoo_destroy(&zoo);
+    int committing = !rc;
+    if (committing) rc = zl_zoo_commit(&zoo);
+    /* A half-written zoo is of no use: do not leave it behind. zl_zoo_remove unlinks it before
+     * closing, since closing a zoo whose write failed ends the job (a full disk). */
+    zl_zoo_remove(&zoo);
+    if (rc && committing && root) {
       char part[PATH_MAX + 8];
       snprintf(part, sizeof part, "%s.part", out);
-      if (root) unlink(part);
+      (void)unlink(part); /* the commit failed (close or rename) */
     }
   }
   if (!rc && root)

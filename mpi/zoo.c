@@ -71,6 +71,9 @@ struct zl_zoo_s {
    * have left HDF5's collectives at different points, and its collective close would wait or crash
    * (seen: one rank in H5Fclose's metadata flush barrier, the other in MPI_File_close's). */
   int broken;
+  /* The .part holds something to resume: flushed once, or reopened. One never flushed (import,
+   * synth, a train before its first flush) is removed when a failed write ends the job. */
+  int resumable;
   zoo_meta m;
 };
 
@@ -133,6 +136,15 @@ static int agree_after_h5(MPI_Comm comm, int rc, const char *remove_on_abort) {
   }
   if (m != MPI_SUCCESS) rc = zl_mpi_error(m, "MPI_Ibarrier(status)", __FILE__, __LINE__);
   return zl_comm_agree(comm, rc);
+}
+
+/* agree_after_h5 after a collective HDF5 step that writes to the zoo (creating a dataset writes its
+ * fill values; a flush, the metadata): a rank may have failed alone and left HDF5's collectives
+ * early, so a failure also marks the zoo broken (see struct zl_zoo_s). Collective. */
+static int agree_written(zl_zoo z, int rc) {
+  rc = agree_after_h5(z->comm, rc, z->resumable ? NULL : z->file);
+  if (rc) z->broken = 1;
+  return rc;
 }
 
 int zl_zoo_check_layout(const char *what, const zl_tensor *t, int n, int64_t n_params) {
@@ -777,6 +789,7 @@ void zl_zoo_destroy(zl_zoo *zoo) {
     if (zl_comm_rank((*zoo)->comm) == 0) {
       fprintf(stderr, "zoolens: %s\n", zl_error_message());
       fflush(stderr);
+      if ((*zoo)->writable && !(*zoo)->resumable) (void)unlink((*zoo)->file);
     }
     MPI_Abort((*zoo)->comm, ZL_ERR_RUNTIME);
   }
@@ -873,7 +886,7 @@ static int transfer(zl_zoo z, int before, hid_t d, const char *obj, hid_t mtype,
     herr_t e = write ? H5Dwrite(d, mtype, mspace, fspace, z->dxpl, buf)
                      : H5Dread(d, mtype, mspace, fspace, z->dxpl, buf);
     if (e < 0) rc = h5_fail(z->file, obj, write ? "H5Dwrite" : "H5Dread", __FILE__, __LINE__);
-    rc = agree_after_h5(z->comm, rc, NULL);
+    rc = agree_after_h5(z->comm, rc, write && !z->resumable ? z->file : NULL);
     if (rc && write) z->broken = 1;
   }
   if (mspace >= 0) H5Sclose(mspace);
@@ -1160,6 +1173,7 @@ static int zoo_open(MPI_Comm comm, const char *path, int part, zl_zoo *zoo) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   int rc = zl_comm_agree(comm, zoo_new(comm, path, part, &z));
   if (rc) goto fail;
+  z->resumable = part; /* a .part found again is one to resume */
   if ((rc = zl_comm_root_status(comm, zl_comm_rank(comm) == 0 ? validate_alone(z) : 0))) goto fail;
   rc = open_parallel(z);
   if (!rc) rc = zl_fault(comm, "open");
@@ -1261,7 +1275,7 @@ int zl_zoo_add_hparam(zl_zoo z, const char *name, const char *const *labels, int
     H5_TRY(d = H5Dopen2(z->h5, path, H5P_DEFAULT), z->file, obj);
     rc = write_str_attr(d, z->file, obj, "labels", labels, n_labels, 0);
   }
-  rc = zl_comm_agree(z->comm, rc);
+  rc = agree_written(z, rc);
 cleanup:
   if (d >= 0) H5Dclose(d);
   if (rc) {
@@ -1301,8 +1315,11 @@ int zl_zoo_write_strings(zl_zoo z, const char *dataset, const char *const *s, in
   H5_TRY(lcpl = H5Pcreate(H5P_LINK_CREATE), z->file, obj);
   H5_TRY(H5Pset_create_intermediate_group(lcpl, 1), z->file, obj);
   H5_TRY(dcpl = untimed(H5P_DATASET_CREATE), z->file, obj);
-  H5_TRY(d = H5Dcreate2(z->h5, dataset, type, space, lcpl, dcpl, H5P_DEFAULT), z->file, obj);
-  rc = transfer(z, 0, d, obj, type, 1, NULL, 0, root ? shape[0] : 0, buf);
+  /* Its creation may fail on one rank alone: agreed on before the transfer's own agreements. */
+  if ((d = H5Dcreate2(z->h5, dataset, type, space, lcpl, dcpl, H5P_DEFAULT)) < 0)
+    rc = h5_fail(z->file, obj, "H5Dcreate2", __FILE__, __LINE__);
+  if (!(rc = agree_written(z, rc)))
+    rc = transfer(z, 0, d, obj, type, 1, NULL, 0, root ? shape[0] : 0, buf);
 cleanup:
   if (dcpl >= 0) H5Pclose(dcpl);
   if (d >= 0) H5Dclose(d);
@@ -1310,7 +1327,7 @@ cleanup:
   if (space >= 0) H5Sclose(space);
   if (type >= 0) H5Tclose(type);
   free(buf);
-  return zl_comm_agree(z->comm, rc);
+  return z->broken ? rc : zl_comm_agree(z->comm, rc);
 }
 
 int zl_zoo_read_strings(zl_zoo z, const char *dataset, char ***s, int64_t *n) {
@@ -1349,7 +1366,7 @@ int zl_zoo_set_attr_double(zl_zoo z, const char *name, double value) {
 cleanup:
   if (attr >= 0) H5Aclose(attr);
   if (space >= 0) H5Sclose(space);
-  rc = zl_comm_agree(z->comm, rc);
+  rc = agree_written(z, rc);
   if (!rc && copy)
     z->m.attrs[z->m.n_attrs++].name = copy;
   else
@@ -1428,7 +1445,7 @@ int zl_zoo_add_column(zl_zoo z, const char *column, zl_dtype dtype) {
   hid_t ftype = dtype == ZL_F64 ? H5T_IEEE_F64LE : dtype == ZL_I64 ? H5T_STD_I64LE : H5T_STD_I32LE;
   int rc = dtype == ZL_F64 ? create_column(z, column, ftype, H5T_NATIVE_DOUBLE, &nan)
                            : create_column(z, column, ftype, H5T_NATIVE_INT64, &zero);
-  return zl_comm_agree(z->comm, rc);
+  return agree_written(z, rc);
 }
 
 int zl_zoo_flush(zl_zoo z) {
@@ -1436,7 +1453,9 @@ int zl_zoo_flush(zl_zoo z) {
   ZL_CALL(check_writable(z));
   H5_TRY(H5Fflush(z->h5, H5F_SCOPE_GLOBAL), z->file, "/");
 cleanup:
-  return zl_comm_agree(z->comm, rc);
+  rc = agree_written(z, rc);
+  if (!rc) z->resumable = 1;
+  return rc;
 }
 
 int zl_zoo_set_attr_string(zl_zoo z, const char *name, const char *value) {
@@ -1447,7 +1466,7 @@ int zl_zoo_set_attr_string(zl_zoo z, const char *name, const char *value) {
   if (has) H5_TRY(H5Adelete(z->h5, name), z->file, name);
   rc = write_str_attr(z->h5, z->file, "/", name, &value, 1, 1);
 cleanup:
-  return zl_comm_agree(z->comm, rc);
+  return agree_written(z, rc);
 }
 
 int zl_zoo_get_attr_string(zl_zoo z, const char *name, char **value) {
