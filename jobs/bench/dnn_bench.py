@@ -17,30 +17,13 @@ import warnings
 try:
     import h5py
     import numpy as np
-    from scipy.stats import kendalltau
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
     from sklearn.preprocessing import StandardScaler
 except ImportError as e:
     print(f"SKIP: {e}")
     sys.exit(77)
-
-
-def wstats(w, layout):
-    cols = []
-    for off, size in layout:
-        t = w[:, off:off + size].astype(np.float64)
-        cols += [np.percentile(t, [0, 25, 50, 75, 100], axis=1).T, t.std(1)[:, None], t.mean(1)[:, None]]
-    return np.hstack(cols)
-
-
-def scores(y, p, fold):
-    r2, tau = [], []
-    for k in range(fold.max() + 1):
-        m = fold == k
-        r2.append(1 - ((y[m] - p[m]) ** 2).sum() / ((y[m] - y[m].mean()) ** 2).sum())
-        tau.append(kendalltau(y[m], p[m])[0])
-    return np.mean(r2), np.mean(tau)
+import peer  # jobs/bench/peer.py: the Python peer's W-stats and scores
 
 
 ap = argparse.ArgumentParser()
@@ -57,8 +40,8 @@ with h5py.File(a.zoo) as f, h5py.File(f"{a.report}/predictions.h5") as p:
     rows, fold, zp = g["row"][:][sel], g["fold"][:][sel], g["predicted"][:][sel]
     o = np.argsort(rows)
     rows, fold, zp = rows[o], fold[o], zp[o]
-    layout = [(int(r["offset"]), int(r["size"])) for r in f["layout"][:]]
-    X, y = wstats(f["weights"][rows, :], layout), f["metrics/test_accuracy"][:][rows]
+    X = peer.wstats(f["weights"][rows, :].astype(np.float64), peer.Layout(f))
+    y = f["metrics/test_accuracy"][:][rows]
 K = fold.max() + 1
 
 
@@ -70,7 +53,7 @@ def sklearn(early):
         sc = StandardScaler().fit(X[tr])
         mlp = MLPRegressor(hidden_layer_sizes=hidden, early_stopping=early, random_state=k)
         pred[te] = mlp.fit(sc.transform(X[tr]), y[tr]).predict(sc.transform(X[te]))
-    return scores(y, pred, fold) + (time.perf_counter() - t0,)
+    return peer.scores(y, pred, fold) + (time.perf_counter() - t0,)
 
 
 warnings.simplefilter("ignore", ConvergenceWarning)
