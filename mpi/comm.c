@@ -99,3 +99,13 @@ int zl_fault(MPI_Comm comm, const char *phase) {
   if (rank < 0 || rank != zl_comm_rank(comm) || strcmp(phase, want)) return 0;
   return ZL_ERR(ZL_ERR_RUNTIME, "%s: fault injected by ZL_FAULT=%s", phase, spec);
 }
+
+int zl_comm_allreduce(MPI_Comm comm, void *v, size_t n, MPI_Datatype t, MPI_Op op) {
+  MPI_Aint lb, extent;
+  ZL_MPI(MPI_Type_get_extent(t, &lb, &extent));
+  const size_t piece = (size_t)1 << 24;
+  for (size_t i0 = 0; i0 < n; i0 += piece)
+    ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, (char *)v + i0 * (size_t)extent,
+                         (int)(n - i0 < piece ? n - i0 : piece), t, op, comm));
+  return 0;
+}

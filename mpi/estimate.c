@@ -278,8 +278,7 @@ static int subsample(est *E) {
     ns += counts[r];
   }
   /* Every rank has the same count, so this error needs no agreement. */
-  if (!rc && ns == 0)
-    rc = ZL_ERR(ZL_ERR_RUNTIME, "no network fell in the estimators' subsample");
+  if (!rc && ns == 0) rc = ZL_ERR(ZL_ERR_RUNTIME, "no network fell in the estimators' subsample");
   if (!rc) {
     E->ns = ns;
     E->s_in = zl_malloc((size_t)ns + 1, sizeof(double) * (size_t)F, "subsample");
@@ -774,11 +773,7 @@ static int krr_fit_alpha(est *E, krr_work *w, const int *mask, int c, double lam
 /* Sums a table or vector that each rank filled only where it owns the entries (zeros elsewhere):
  * exact, since x + 0 = x in any order. */
 static int combine(MPI_Comm comm, double *v, size_t n) {
-  const size_t piece = (size_t)1 << 24;
-  for (size_t i0 = 0; i0 < n; i0 += piece)
-    ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, v + i0, (int)(n - i0 < piece ? n - i0 : piece), MPI_DOUBLE,
-                         MPI_SUM, comm));
-  return 0;
+  return zl_comm_allreduce(comm, v, n, MPI_DOUBLE, MPI_SUM);
 }
 
 /* The fitted model of one slot: primal coefficients of candidate cand, or (exact kernel) α over S

@@ -33,11 +33,7 @@ static const struct { int depth, min_rows; } shapes[] = {{3, 5}, {3, 20}, {5, 5}
 #define BATCH_BYTES ((size_t)256 << 20)
 
 static int mpi_sum_i64(void *ctx, int64_t *v, size_t n) {
-  const size_t piece = (size_t)1 << 24; /* MPI counts are ints */
-  for (size_t i0 = 0; i0 < n; i0 += piece)
-    ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, v + i0, (int)(n - i0 < piece ? n - i0 : piece), MPI_INT64_T,
-                         MPI_SUM, *(MPI_Comm *)ctx));
-  return 0;
+  return zl_comm_allreduce(*(MPI_Comm *)ctx, v, n, MPI_INT64_T, MPI_SUM);
 }
 
 static int mpi_sum_xint(void *ctx, zl_xint *v, size_t n) {
@@ -157,14 +153,6 @@ static int replicate(gbm_job *j, binned *b, int64_t first, uint64_t seed, uint64
   free(y);
   free(fold);
   return rc;
-}
-
-static int mpi_sum_f64(MPI_Comm comm, double *v, size_t n) {
-  const size_t piece = (size_t)1 << 24;
-  for (size_t i0 = 0; i0 < n; i0 += piece)
-    ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, v + i0, (int)(n - i0 < piece ? n - i0 : piece), MPI_DOUBLE,
-                         MPI_SUM, comm));
-  return 0;
 }
 
 /* A role array per fold, for the job's rows. */
@@ -344,7 +332,8 @@ static int inner_curves(gbm_job *j, int cv, const int *cand) {
   }
   /* Each rank filled only its own fits' curves (zeros elsewhere): x + 0 = x in any order. */
   if (j->rep) rc = zl_comm_agree(j->comm, rc);
-  if (!rc && j->rep) rc = mpi_sum_f64(j->comm, j->curves, (size_t)n * MAX_TREES * 2);
+  if (!rc && j->rep)
+    rc = zl_comm_allreduce(j->comm, j->curves, (size_t)n * MAX_TREES * 2, MPI_DOUBLE, MPI_SUM);
   for (int i = 0; m && i < my; i++)
     zl_gbm_model_free(&m[i]);
   free(n_val);
@@ -452,7 +441,7 @@ int zl_gbm_cv(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *rows, con
     for (int64_t i = 0; i < j.a.n; i++)
       if (j.a.fold[i] == list[k])
         zl_gbm_predict(&m[k], trees[list[k]], j.a.B + i * F, F, 1, &out[i]);
-  if (!rc && j.rep) rc = mpi_sum_f64(comm, out, (size_t)j.a.n);
+  if (!rc && j.rep) rc = zl_comm_allreduce(comm, out, (size_t)j.a.n, MPI_DOUBLE, MPI_SUM);
   for (int64_t i = 0, k = j.offset; i < rows->n; i++)
     yhat[i] = !rc && rows->fold[i] >= 0 ? out[j.rep ? k++ : i] : 0.0;
   for (int k = 0; k < n; k++)

@@ -111,15 +111,11 @@ int zl_xsum_allreduce(MPI_Comm comm, zl_xint *acc, size_t n) {
   ZL_MPI(MPI_Type_contiguous((int)sizeof(zl_xint), MPI_BYTE, &type));
   ZL_MPI(MPI_Type_commit(&type));
   int m = MPI_Op_create(xint_sum, 1, &op);
-  /* Large arrays go in pieces: MPI counts are ints. */
-  const size_t piece = (size_t)1 << 24;
-  for (size_t i0 = 0; m == MPI_SUCCESS && i0 < n; i0 += piece)
-    m = MPI_Allreduce(MPI_IN_PLACE, acc + i0, (int)(n - i0 < piece ? n - i0 : piece), type, op,
-                      comm);
+  int rc = m == MPI_SUCCESS ? zl_comm_allreduce(comm, acc, n, type, op)
+                            : zl_mpi_error(m, "MPI_Op_create(exact sums)", __FILE__, __LINE__);
   if (m == MPI_SUCCESS) MPI_Op_free(&op);
   MPI_Type_free(&type);
-  if (m != MPI_SUCCESS) return zl_mpi_error(m, "MPI_Allreduce(exact sums)", __FILE__, __LINE__);
-  return 0;
+  return rc;
 }
 
 void zl_tiles_free(zl_tiles *t) {

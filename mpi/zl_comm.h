@@ -3,6 +3,7 @@
 #define ZL_COMM_H
 
 #include <mpi.h>
+#include <stddef.h>
 
 #include "zl_error.h"
 
@@ -40,6 +41,10 @@ int zl_comm_init(void);
 int zl_fault(MPI_Comm comm, const char *phase);
 
 /* Rank and size of comm (MPI errors are fatal there only in theory: both are checked). */
+/* In-place MPI_Allreduce of n elements of type t with op, in pieces (MPI counts are ints).
+ * Collective. */
+int zl_comm_allreduce(MPI_Comm comm, void *v, size_t n, MPI_Datatype t, MPI_Op op);
+
 int zl_comm_rank(MPI_Comm comm);
 int zl_comm_size(MPI_Comm comm);
 

@@ -70,15 +70,7 @@ def main():
           f"{res['r2']:.4f}", f"{res['kendall_tau']:.4f}")]
     t += [(n, f"{sec:.2f}", f"{cpu:.2f}", f"{r2:.4f}", f"{tau:.4f}")
           for n, sec, cpu, r2, tau in rows_out]
-    wid = [max(len(r[i]) for r in t) for i in range(5)]
-    lines = [f"| {r[0]:<{wid[0]}} | " + " | ".join(f"{r[i]:>{wid[i]}}" for i in range(1, 5)) + " |"
-             for r in t]
-    lines.insert(1, f"|{'-' * (wid[0] + 2)}|" + "|".join("-" * (wid[i] + 1) + ":" for i in
-                                                         range(1, 5)) + "|")
-    text = head + "\n\n" + "\n".join(lines) + "\n"
-    print(text, end="")
-    with open(md, "w") as fh:
-        fh.write(text)
+    peer.write_table(head, t, md)
     return 0
 
 

@@ -158,6 +158,19 @@ def scores(y, p, fold):
     return float(np.mean(r2)), float(np.mean(tau))
 
 
+def write_table(head, t, md):
+    """Prints head and the rows t (strings; the first row the header) as a markdown table, the first
+    column left-aligned and the others right-aligned, and writes the same text to the file md."""
+    wid = [max(len(r[i]) for r in t) for i in range(len(t[0]))]
+    lines = [f"| {r[0]:<{wid[0]}} | " + " | ".join(f"{c:>{w}}" for c, w in zip(r[1:], wid[1:])) +
+             " |" for r in t]
+    lines.insert(1, f"|{'-' * (wid[0] + 2)}|" + "|".join("-" * (w + 1) + ":" for w in wid[1:]) + "|")
+    text = head + "\n\n" + "\n".join(lines) + "\n"
+    print(text, end="")
+    with open(md, "w") as fh:
+        fh.write(text)
+
+
 def main():
     if sys.argv[1:] == ["--check"]:
         return 0
@@ -248,13 +261,7 @@ def main():
                 a, b = zl[(c, est)], peer[(c, est)]
                 t.append((f"R² / τ {c}: zoolens {est} vs {other}", f"{a[0]:.4f} / {a[1]:.4f}",
                           f"{b[0]:.4f} / {b[1]:.4f}"))
-    wid = [max(len(r[i]) for r in t) for i in range(3)]
-    lines = [f"| {r[0]:<{wid[0]}} | {r[1]:>{wid[1]}} | {r[2]:>{wid[2]}} |" for r in t]
-    lines.insert(1, f"|{'-' * (wid[0] + 2)}|{'-' * (wid[1] + 1)}:|{'-' * (wid[2] + 1)}:|")
-    text = head + "\n\n" + "\n".join(lines) + "\n"
-    print(text, end="")
-    with open(md, "w") as fh:
-        fh.write(text)
+    write_table(head, t, md)
     return 0
 
 
