@@ -349,6 +349,12 @@ static int tree_begin(fit *f) {
   f->qe = f->qbits - zl_xsum_bits(f->gbound);
   /* A power of two: the product is ldexp's, exactly, without its call per row. */
   const double scale = ldexp(1.0, f->qe);
+  /* The last tree's partitions left idx in their order; ascending again, as fit_begin made it, each
+   * node's rows stay ascending under the stable partitions, and the histograms, partitions and
+   * updates walk the binned rows forward instead of at random: the 120 000-network zoo's gbm took
+   * 100 CPU seconds instead of 260. Integer sums do not depend on the order. */
+  for (int64_t i = 0, k = 0; i < f->d->n; i++)
+    if (f->d->role[i] == 0) f->idx[k++] = i;
   for (int64_t k = 0; k < f->n_train; k++) {
     const int64_t i = f->idx[k];
     f->q[i] = (int64_t)llrint((f->pred[i] - f->d->y[i]) * scale) * (f->mask + 1) + 1;
