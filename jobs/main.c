@@ -1,6 +1,7 @@
 /* zoolens: one executable, one subcommand per job (design §7). */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zl_comm.h"
@@ -33,7 +34,26 @@ static void usage(FILE *f) {
       "\n'zoolens <command> --help' describes a command; 'zoolens --version' prints versions.\n");
 }
 
+/* Open MPI's default MPI-IO component, ompio, takes a short write (a disk filling up) for success
+ * and keeps a rank's write error to that rank, so a collective HDF5 write that fills the disk fails
+ * on some ranks only and the others wait inside HDF5's collectives until killed. ROMIO retries a
+ * short write, which then fails with ENOSPC, and agrees on the error over all ranks of a collective
+ * write: the job ends with the error. Open MPI reads its MCA parameters from the environment in
+ * MPI_Init, so this takes effect only before it; a choice made in the environment (OMPI_MCA_io,
+ * also what `mpirun --mca io` sets) stands. "^ompio" rather than a version's component name
+ * (romio321 in 4.x, romio341 in 5.x). */
+static int prefer_romio(void) {
+#ifdef OPEN_MPI
+  if (setenv("OMPI_MCA_io", "^ompio", 0)) {
+    perror("zoolens: setenv OMPI_MCA_io");
+    return 1;
+  }
+#endif
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (prefer_romio()) return 1;
   if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
     fprintf(stderr, "zoolens: MPI_Init failed\n");
     return 1;
