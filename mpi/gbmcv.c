@@ -22,6 +22,9 @@ static const struct { int depth, min_rows; } shapes[] = {{3, 5}, {3, 20}, {5, 5}
 #define MAX_TREES 500
 /* Trees without improvement on either validation fold before an inner fit stops. */
 #define PATIENCE 25
+/* A large zoo's outer fits stop early on the training runs whose seeded hash falls in this
+ * fraction (HistGradientBoosting's validation_fraction), grouped by run as the folds are. */
+#define VAL_FRACTION 0.1
 /* Quantiles per feature: at most 254 distinct interior ones, 255 bins, as HistGradientBoosting. */
 #define N_QUANTILES 256
 /* A training zoo of at most this many used rows is copied, binned (rows × features bytes), to every
@@ -283,10 +286,9 @@ static int fit_batches(gbm_job *j, int n, int *const *roles, const int *n_val, c
 /* Inner training sets: cv: task t leaves out folds t and t + 1 (mod K) and validates on both, so
  * each outer fold s is served by tasks s and s − 1, which validate on folds s + 1 and s − 1 —
  * K fits per shape instead of estimate.c's K(K − 1)/2 pairs, trees being dearer than Grams.
- * Transfer: task t leaves out fold t and validates on it. Only the shapes s with cand[s] are
- * fitted. j->curves: (task, shape, tree, side) -> validation error, carried forward past the trees
- * a fit grew before it stopped. */
-static int inner_curves(gbm_job *j, int cv, const int *cand) {
+ * Transfer: task t leaves out fold t and validates on it. j->curves: (task, shape, tree, side) ->
+ * validation error, carried forward past the trees a fit grew before it stopped. */
+static int inner_curves(gbm_job *j, int cv) {
   const int K = j->K, n = K * N_SHAPES, nv = cv ? 2 : 1;
   int *n_val = zl_malloc((size_t)n, sizeof(int), "boosting fits");
   int *shape_of = zl_malloc((size_t)n, sizeof(int), "boosting fits");
@@ -306,7 +308,7 @@ static int inner_curves(gbm_job *j, int cv, const int *cand) {
     }
     for (int s = 0; s < N_SHAPES; s++) {
       const int i = t * N_SHAPES + s;
-      if (!cand[s] || !mine(j, i)) continue;
+      if (!mine(j, i)) continue;
       n_val[my] = nv;
       shape_of[my] = s;
       trees[my] = MAX_TREES;
@@ -345,15 +347,14 @@ static int inner_curves(gbm_job *j, int cv, const int *cand) {
   return rc;
 }
 
-/* The shape among cand and tree count with the least inner-CV error for outer slot s (-1:
- * transfer), summed over its tasks in task order; the first shape and the fewest trees on a tie. */
-static void choose(const double *curves, int K, int cv, int s, const int *cand, int *shape,
-                   int *trees) {
+/* The shape and tree count with the least inner-CV error for outer slot s (-1: transfer), summed
+ * over its tasks in task order; the first shape and the fewest trees on a tie. */
+static void choose(const double *curves, int K, int cv, int s, int *shape, int *trees) {
   double best = INFINITY;
   *shape = 0;
   *trees = MAX_TREES;
   for (int c = 0; c < N_SHAPES; c++)
-    for (int k = 0; cand[c] && k < MAX_TREES; k++) {
+    for (int k = 0; k < MAX_TREES; k++) {
       double e = 0.0;
       for (int t = 0; t < K; t++) {
         const double *cur = curves + ((size_t)t * N_SHAPES + c) * MAX_TREES * 2 + 2 * k;
@@ -372,25 +373,19 @@ static void choose(const double *curves, int K, int cv, int s, const int *cand, 
     }
 }
 
-/* The shapes worth fitting on every row: all of them for a small zoo; for a large one, those some
- * slot chooses on the subsample S (the full inner CV then chooses again among them, and the
- * trees): each shape costs K fits of up to MAX_TREES trees over every row. */
-static int candidate_shapes(const gbm_job *j, const zl_estimate_opts *o, const zl_rows *rows,
-                            int cv, int *cand) {
-  for (int c = 0; c < N_SHAPES; c++)
-    cand[c] = j->rep;
-  if (j->rep) return 0;
+/* Each slot's shape and trees (cv: the K outer folds; transfer: slot 0) by inner CV: a small
+ * zoo's on every row; a large zoo's on its subsample S (a slot's on the tasks that leave its fold
+ * out, as on every row), whose trees outer_fits replaces by early stopping on every row: inner CV
+ * on every row cost two fits per slot and shape, and S's trees are too few for 8 times the rows. */
+static int tune(gbm_job *j, const zl_estimate_opts *o, const zl_rows *rows, int cv, int *shape,
+                int *trees) {
   gbm_job sj;
-  int all[N_SHAPES], rc = job_subsample(j, o, rows, j->used, &sj);
-  for (int c = 0; c < N_SHAPES; c++)
-    all[c] = 1;
-  if (!rc) rc = inner_curves(&sj, cv, all);
-  for (int s = 0; !rc && s < (cv ? j->K : 1); s++) {
-    int shape, trees;
-    choose(sj.curves, j->K, cv, cv ? s : -1, all, &shape, &trees);
-    cand[shape] = 1;
-  }
-  job_free(&sj);
+  int rc = j->rep ? 0 : job_subsample(j, o, rows, j->used, &sj);
+  gbm_job *t = j->rep ? j : &sj;
+  if (!rc) rc = inner_curves(t, cv);
+  for (int s = 0; !rc && s < (cv ? j->K : 1); s++)
+    choose(t->curves, j->K, cv, cv ? s : -1, &shape[s], &trees[s]);
+  if (!j->rep) job_free(&sj);
   return rc;
 }
 
@@ -398,20 +393,54 @@ static void record(zl_choice *ch, int shape, int trees) {
   *ch = (zl_choice){LAMBDA, 0.0, trees, shapes[shape].depth, shapes[shape].min_rows};
 }
 
-/* The outer fits of the slots in list (n of them, all this rank runs): slot s fits the used rows
- * outside fold s (-1: all) with the shape and tree count chosen for it; m[k] for list[k]. */
-static int outer_fits(gbm_job *j, int n, const int *list, const int *shape, const int *trees,
-                      zl_gbm_model *m) {
-  int n_val[ZL_MAX_FOLDS] = {0}, sh[ZL_MAX_FOLDS], tr[ZL_MAX_FOLDS];
-  double *no_sse[ZL_MAX_FOLDS] = {NULL};
+/* The outer fits of the slots in list (n of them, all this rank runs; m[k] for list[k]): slot s
+ * fits the used rows outside fold s (-1: all) with its shape and, for a small zoo, its trees
+ * (shape and trees are indexed by slot, 0 for -1). A large zoo's fits grow up to MAX_TREES trees
+ * and stop early on the runs of a seeded VAL_FRACTION of them, which they leave out, as
+ * HistGradientBoosting does; trees receives the count with the least error there. */
+static int outer_fits(gbm_job *j, const zl_estimate_opts *o, const zl_rows *rows, int n,
+                      const int *list, const int *shape, int *trees, zl_gbm_model *m) {
+  /* A large zoo's rows are this rank's, in rows' order (a small zoo's are every rank's). */
+  const int early = !j->rep;
+  const uint64_t seed = o->seed ^ 0x47424d56414c4944ULL,
+                 below = (uint64_t)(VAL_FRACTION * 18446744073709551616.0);
+  int n_val[ZL_MAX_FOLDS], sh[ZL_MAX_FOLDS], tr[ZL_MAX_FOLDS];
+  double *sse[ZL_MAX_FOLDS] = {NULL};
+  int64_t cnt[ZL_MAX_FOLDS] = {0}; /* validation rows */
   for (int k = 0; k < n; k++) {
-    const int s = list[k];
-    sh[k] = shape[s < 0 ? 0 : s];
-    tr[k] = trees[s < 0 ? 0 : s];
-    for (int64_t r = 0; r < j->a.n; r++)
-      j->roles[k][r] = j->a.fold[r] >= 0 && j->a.fold[r] != s ? 0 : -1;
+    const int s = list[k] < 0 ? 0 : list[k];
+    sh[k] = shape[s];
+    tr[k] = early ? MAX_TREES : trees[s];
+    for (int64_t r = 0; r < j->a.n; r++) {
+      const int f = j->a.fold[r];
+      j->roles[k][r] = f < 0 || f == list[k] ? -1
+                       : early               ? zl_hash64(seed, (uint64_t)rows->run[r]) < below
+                                             : 0;
+      cnt[k] += j->roles[k][r] == 1;
+    }
   }
-  return fit_batches(j, n, j->roles, n_val, sh, tr, m, no_sse);
+  int rc = early ? zl_comm_allreduce(j->comm, cnt, (size_t)n, MPI_INT64_T, MPI_SUM) : 0, bad = 0;
+  for (int k = 0; !rc && k < n; k++) {
+    /* A zoo of few runs may have none there: that fit grows every tree on every row. */
+    n_val[k] = cnt[k] > 0;
+    if (!n_val[k])
+      for (int64_t r = 0; r < j->a.n; r++)
+        j->roles[k][r] = j->roles[k][r] == 1 ? 0 : j->roles[k][r];
+    else if (!(sse[k] = zl_malloc(MAX_TREES, sizeof(double), "validation errors")))
+      bad = 1;
+  }
+  if (!rc) rc = j->r.agree(j->r.ctx, bad ? ZL_ERR_RUNTIME : 0);
+  if (!rc) rc = fit_batches(j, n, j->roles, n_val, sh, tr, m, sse);
+  for (int k = 0; !rc && k < n; k++) {
+    if (!sse[k]) continue;
+    int best = 0;
+    for (int t = 1; t < m[k].n_trees; t++)
+      if (sse[k][t] < sse[k][best]) best = t;
+    trees[list[k] < 0 ? 0 : list[k]] = best + 1;
+  }
+  for (int k = 0; k < n; k++)
+    free(sse[k]);
+  return rc;
 }
 
 int zl_gbm_cv(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *rows, const double *X, int F,
@@ -419,20 +448,17 @@ int zl_gbm_cv(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *rows, con
   const int K = o->folds;
   if (K < 3) return ZL_ERR(ZL_ERR_USAGE, "gbm needs at least 3 folds (it has %d)", K);
   gbm_job j;
-  int cand[N_SHAPES];
-  int rc = job_init(comm, o, rows, X, F, &j);
-  if (!rc) rc = candidate_shapes(&j, o, rows, 1, cand);
-  if (!rc) rc = inner_curves(&j, 1, cand);
   int list[ZL_MAX_FOLDS], shape[ZL_MAX_FOLDS], trees[ZL_MAX_FOLDS], n = 0;
+  int rc = job_init(comm, o, rows, X, F, &j);
+  if (!rc) rc = tune(&j, o, rows, 1, shape, trees);
   zl_gbm_model m[ZL_MAX_FOLDS];
   memset(m, 0, sizeof m);
-  for (int s = 0; !rc && s < K; s++) {
-    choose(j.curves, K, 1, s, cand, &shape[s], &trees[s]);
-    record(&choice[s], shape[s], trees[s]);
+  for (int s = 0; !rc && s < K; s++)
     if (mine(&j, s)) list[n++] = s;
-  }
-  if (!rc) rc = outer_fits(&j, n, list, shape, trees, m);
+  if (!rc) rc = outer_fits(&j, o, rows, n, list, shape, trees, m);
   if (j.rep) rc = zl_comm_agree(comm, rc);
+  for (int s = 0; !rc && s < K; s++)
+    record(&choice[s], shape[s], trees[s]);
   /* Each fold's rows predicted by its model: replicated, on the rank that fitted it, then summed
    * over zeros into every row and read back at this rank's rows. */
   double *out = rc ? NULL : zl_calloc((size_t)j.a.n + 1, sizeof(double), "predictions");
@@ -457,18 +483,13 @@ int zl_gbm_transfer(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *ra,
   int rc = job_init(comm, o, ra, XA, F, &j);
   uint8_t *BB = rc ? NULL : zl_malloc((size_t)rb->n + 1, (size_t)F, "binned features");
   if (!rc) rc = zl_comm_agree(comm, BB ? 0 : ZL_ERR_RUNTIME);
-  int cand[N_SHAPES];
-  if (!rc) rc = candidate_shapes(&j, o, ra, 0, cand);
-  if (!rc) rc = inner_curves(&j, 0, cand);
   /* One fit on all of A, made by every rank (replicated, each alone, to the same bits), so each
    * predicts its own rows of B. */
   int all = -1, shape = 0, trees = 0;
   zl_gbm_model m = {0};
-  if (!rc) {
-    choose(j.curves, j.K, 0, -1, cand, &shape, &trees);
-    record(choice, shape, trees);
-    rc = outer_fits(&j, 1, &all, &shape, &trees, &m);
-  }
+  if (!rc) rc = tune(&j, o, ra, 0, &shape, &trees);
+  if (!rc) rc = outer_fits(&j, o, ra, 1, &all, &shape, &trees, &m);
+  if (!rc) record(choice, shape, trees);
   if (!rc) zl_gbm_bin(j.thr, j.n_bins, F, XB, rb->n, BB);
   for (int64_t i = 0; i < rb->n; i++) {
     yhat_b[i] = 0.0;
