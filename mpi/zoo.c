@@ -802,8 +802,20 @@ void zl_zoo_destroy(zl_zoo *zoo) {
 static int make_fapl(zl_zoo z, hid_t *fapl) {
   int rc = 0;
   hid_t p = H5I_INVALID_HID;
+  MPI_Info info = MPI_INFO_NULL;
   H5_TRY(p = H5Pcreate(H5P_FILE_ACCESS), z->file, "/");
-  H5_TRY(H5Pset_fapl_mpio(p, z->comm, MPI_INFO_NULL), z->file, "/");
+  /* ROMIO (main.c prefers it) reads a collective selection in two phases through aggregators and
+   * sieves the extents between its pieces: five times slower than independent reads of each rank's
+   * own few large extents of rows (1.6 against 8.5 s reading the 120 000-network zoo at 2 ranks).
+   * Other MPI-IO layers ignore these keys. */
+  int m = MPI_Info_create(&info);
+  if (m == MPI_SUCCESS) m = MPI_Info_set(info, "romio_cb_read", "disable");
+  if (m == MPI_SUCCESS) m = MPI_Info_set(info, "romio_ds_read", "disable");
+  if (m != MPI_SUCCESS) {
+    rc = zl_mpi_error(m, "MPI_Info_set(ROMIO read hints)", __FILE__, __LINE__);
+    goto cleanup;
+  }
+  H5_TRY(H5Pset_fapl_mpio(p, z->comm, info), z->file, "/");
   /* Every rank makes the same metadata calls; collectively, rank 0 reads each piece of metadata
    * once and broadcasts it, instead of every rank hitting the same few file blocks (optional for
    * correctness, required at scale). */
@@ -814,9 +826,15 @@ static int make_fapl(zl_zoo z, hid_t *fapl) {
    * so is "incorrect metadata checksum", where the 1.6 format's headers can crash HDF5 (1.10.8
    * segfaults in H5T_copy on a corrupt /layout datatype). Files stay readable by HDF5 1.8 on. */
   H5_TRY(H5Pset_libver_bounds(p, H5F_LIBVER_V18, H5F_LIBVER_V18), z->file, "/");
+  m = MPI_Info_free(&info); /* the list holds its own copy */
+  if (m != MPI_SUCCESS) {
+    rc = zl_mpi_error(m, "MPI_Info_free(ROMIO read hints)", __FILE__, __LINE__);
+    goto cleanup;
+  }
   *fapl = p;
   return 0;
 cleanup:
+  if (info != MPI_INFO_NULL) MPI_Info_free(&info);
   if (p >= 0) H5Pclose(p);
   return rc;
 }
