@@ -16,9 +16,7 @@ int zl_ridgesys_init(zl_ridgesys *r, int D) {
   r->inv = zl_malloc(d, sizeof(double), "ridge system");
   r->s = zl_malloc(d, sizeof(double), "ridge system");
   r->G = zl_malloc(d2 * d2, sizeof(double), "training Gram");
-  r->u = zl_malloc(d, sizeof(double), "ridge scratch");
-  r->t = zl_malloc(d, sizeof(double), "ridge scratch");
-  if (!r->C || !r->b || !r->inv || !r->s || !r->G || !r->u || !r->t) {
+  if (!r->C || !r->b || !r->inv || !r->s || !r->G) {
     zl_ridgesys_free(r);
     return ZL_ERR_RUNTIME;
   }
@@ -31,8 +29,6 @@ void zl_ridgesys_free(zl_ridgesys *r) {
   free(r->inv);
   free(r->s);
   free(r->G);
-  free(r->u);
-  free(r->t);
   memset(r, 0, sizeof *r);
 }
 
@@ -76,17 +72,6 @@ void zl_ridgesys_coef(const zl_ridgesys *r, const double *w, const double *c, do
     coef[1 + j] = beta;
   }
   coef[0] = b0;
-}
-
-void zl_ridgesys_path_prepare(zl_ridgesys *r, const double *V) {
-  cblas_dgemv(CblasColMajor, CblasTrans, r->D, r->D, 1.0, V, r->D, r->b, 1, 0.0, r->u, 1);
-}
-
-void zl_ridgesys_path_solve(zl_ridgesys *r, const double *V, const double *lam, double lambda,
-                            double *w) {
-  for (int i = 0; i < r->D; i++)
-    r->t[i] = r->u[i] / ((lam[i] > 0 ? lam[i] : 0.0) + lambda);
-  cblas_dgemv(CblasColMajor, CblasNoTrans, r->D, r->D, 1.0, V, r->D, r->t, 1, 0.0, w, 1);
 }
 
 double zl_ridge_sse(const double *Gv, int D, const double *coef, const double *c, double cy,

@@ -2,20 +2,19 @@
  * replicated matrices. A fold's augmented Gram G (order D + 2, column-major, both triangles) sums
  * a aᵀ over the fold's rows a = [φ − c, 1, y − c_y], with φ the D features and c, c_y a shift near
  * their means (for conditioning only). A training set is a sum of folds; its standardised system
- * (ZᵀZ/n + λI) w = Zᵀ(y − ȳ)/n follows by a rank-one correction, and one eigendecomposition of it
- * gives w for every λ. Validation errors are quadratic forms in a fold's G. */
+ * (ZᵀZ/n + λI) w = Zᵀ(y − ȳ)/n follows by a rank-one correction (the caller solves it for every
+ * λ: zl_solver_shifted). Validation errors are quadratic forms in a fold's G. */
 #ifndef ZL_RIDGESYS_H
 #define ZL_RIDGESYS_H
 
 typedef struct {
   int D;
   double n, sy; /* rows and Σ(y − c_y) of the training set */
-  double *C;    /* D × D standardised Gram, column-major; replaced by eigenvectors by the caller */
+  double *C;    /* D × D standardised Gram, column-major (the caller's solve may destroy it) */
   double *b;    /* D: standardised Zᵀ(y − ȳ)/n */
   double *inv;  /* D: 1 / std of each feature, 0 for a constant one */
   double *s;    /* D: Σ(φ − c) */
   double *G;    /* (D + 2)²: the training set's summed Gram */
-  double *u, *t; /* D: scratch */
 } zl_ridgesys;
 
 /* Allocates for D features. Not collective. */
@@ -30,12 +29,6 @@ double zl_ridgesys_make(zl_ridgesys *r, const double *const *G, const int *mask,
  * from the standardised solution w and the shift. Not collective. */
 void zl_ridgesys_coef(const zl_ridgesys *r, const double *w, const double *c, double cy,
                       double *coef);
-
-/* With V, lam the eigenvectors (D × D, column-major) and eigenvalues of the system's C:
- * prepare sets u = Vᵀ b; solve gives w = V diag(1 / (max(lam, 0) + λ)) u. Not collective. */
-void zl_ridgesys_path_prepare(zl_ridgesys *r, const double *V);
-void zl_ridgesys_path_solve(zl_ridgesys *r, const double *V, const double *lam, double lambda,
-                            double *w);
 
 /* Sum of squared errors of coef over a fold from its Gram Gv (order D + 2). gamma: 2(D + 2)
  * scratch. Not collective. */

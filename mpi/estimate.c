@@ -52,6 +52,11 @@ static double lambda_at(int l) {
   return pow(10.0, -6.0 + 0.5 * l);
 }
 
+static void lambda_grid(double *lam) {
+  for (int l = 0; l < N_LAMBDA; l++)
+    lam[l] = lambda_at(l);
+}
+
 /* The inner training sets: task t leaves out folds a[t] and b[t] (b = -1: only a). Cross-validation
  * uses every pair, so one fit serves outer folds a and b; a transfer fit on all folds leaves one
  * out at a time. */
@@ -538,49 +543,46 @@ static const double *fold_G(const foldgram *g, int k) {
 static int primal_tables(est *E, const foldgram *g, const plan *p, int c, double *tab) {
   const int D = g->D, K = E->K;
   zl_ridgesys r;
-  double *w = zl_malloc((size_t)D, sizeof(double), "ridge weights");
+  double lambdas[N_LAMBDA];
+  double *w = zl_malloc((size_t)D * N_LAMBDA, sizeof(double), "ridge weights");
   double *coef = zl_malloc((size_t)D + 1, sizeof(double), "coefficients");
-  double *lam = zl_malloc((size_t)D, sizeof(double), "eigenvalues");
   double *gamma = zl_malloc(2 * ((size_t)D + 2), sizeof(double), "residual vector");
   const double **G = zl_malloc((size_t)K, sizeof *G, "fold Grams");
   int *mask = zl_malloc((size_t)K, sizeof(int), "fold mask");
-  int rc = (w && coef && lam && gamma && G && mask) ? zl_ridgesys_init(&r, D) : ZL_ERR_RUNTIME;
+  int rc = (w && coef && gamma && G && mask) ? zl_ridgesys_init(&r, D) : ZL_ERR_RUNTIME;
   for (int k = 0; !rc && k < K; k++)
     G[k] = fold_G(g, k);
+  lambda_grid(lambdas);
   for (int t = 0; !rc && t < p->n; t++) {
     if ((c * p->n + t) % E->size != E->rank) continue;
     plan_mask(p, t, mask);
     zl_ridgesys_make(&r, G, mask, K);
-    rc = zl_solver_eig(E->solver, D, r.C, lam);
+    rc = zl_solver_shifted(E->solver, D, r.C, r.b, lambdas, N_LAMBDA, w, NULL);
     if (rc) break;
-    zl_ridgesys_path_prepare(&r, r.C);
     for (int l = 0; l < N_LAMBDA; l++) {
-      zl_ridgesys_path_solve(&r, r.C, lam, lambda_at(l), w);
-      zl_ridgesys_coef(&r, w, g->c, g->cy, coef);
+      zl_ridgesys_coef(&r, w + (size_t)l * D, g->c, g->cy, coef);
       tab[tab_at(p, c, t, 0, l)] = zl_ridge_sse(G[p->a[t]], D, coef, g->c, g->cy, gamma);
       if (p->b[t] >= 0)
         tab[tab_at(p, c, t, 1, l)] = zl_ridge_sse(G[p->b[t]], D, coef, g->c, g->cy, gamma);
     }
   }
-  if (w && coef && lam && gamma && G && mask && r.C) zl_ridgesys_free(&r);
+  if (w && coef && gamma && G && mask && r.C) zl_ridgesys_free(&r);
   free(w);
   free(coef);
-  free(lam);
   free(gamma);
   free(G);
   free(mask);
   return rc;
 }
 
-/* The fit on the folds of mask at λ: coef (D + 1). Cholesky, or the eigendecomposition when
- * rounding leaves the system not positive definite. */
+/* The fit on the folds of mask at λ: coef (D + 1). Cholesky, or zl_solver_shifted when rounding
+ * leaves the system not positive definite. */
 static int primal_fit(est *E, const foldgram *g, const int *mask, double lambda, double *coef) {
   const int D = g->D, K = E->K;
   zl_ridgesys r;
-  double *lam = zl_malloc((size_t)D, sizeof(double), "eigenvalues");
   double *w = zl_malloc((size_t)D, sizeof(double), "ridge weights");
   const double **G = zl_malloc((size_t)K, sizeof *G, "fold Grams");
-  int rc = (lam && w && G) ? zl_ridgesys_init(&r, D) : ZL_ERR_RUNTIME;
+  int rc = (w && G) ? zl_ridgesys_init(&r, D) : ZL_ERR_RUNTIME;
   for (int k = 0; !rc && k < K; k++)
     G[k] = fold_G(g, k);
   if (!rc) {
@@ -592,16 +594,11 @@ static int primal_fit(est *E, const foldgram *g, const int *mask, double lambda,
     rc = zl_solver_posv(E->solver, D, r.C, w, &not_pd);
     if (!rc && not_pd) {
       zl_ridgesys_make(&r, G, mask, K);
-      rc = zl_solver_eig(E->solver, D, r.C, lam);
-      if (!rc) {
-        zl_ridgesys_path_prepare(&r, r.C);
-        zl_ridgesys_path_solve(&r, r.C, lam, lambda, w);
-      }
+      rc = zl_solver_shifted(E->solver, D, r.C, r.b, &lambda, 1, w, NULL);
     }
     if (!rc) zl_ridgesys_coef(&r, w, g->c, g->cy, coef);
     zl_ridgesys_free(&r);
   }
-  free(lam);
   free(w);
   free(G);
   return rc;
@@ -627,51 +624,41 @@ static int64_t s_rows(const est *E, const int *mask, int v, int64_t *idx) {
   return m;
 }
 
-/* Kernel ridge on the S rows tr (nt of them) at bandwidth h: α for λ (or every λ of the grid:
- * tables) from one eigendecomposition. */
+/* Kernel ridge on the S rows tr (nt of them) at the kernel Kss: α (nt) for each of nl λ, from one
+ * tridiagonal reduction of the rows' kernel (zl_solver_shifted). */
 typedef struct {
   int64_t nt;
-  double *V, *lam, *u, ybar;
+  double *V, *r, *alpha, ybar; /* the rows' kernel (destroyed), y − ȳ, α: nt × nl */
 } krr_fit;
 
-static int krr_decompose(est *E, const double *Kss, const int64_t *tr, int64_t nt, krr_fit *f) {
+static int krr_solve(est *E, const double *Kss, const int64_t *tr, int64_t nt, const double *lambda,
+                     int nl, krr_fit *f) {
+  double shift[N_LAMBDA];
   f->nt = nt;
   f->ybar = 0;
   for (int64_t i = 0; i < nt; i++)
     f->ybar += E->s_y[tr[i]];
   f->ybar /= (double)nt;
-  for (int64_t j = 0; j < nt; j++)
+  for (int64_t j = 0; j < nt; j++) {
+    f->r[j] = E->s_y[tr[j]] - f->ybar;
     for (int64_t i = 0; i < nt; i++)
       f->V[i + j * nt] = Kss[tr[i] + tr[j] * E->ns];
-  ZL_CALL(zl_solver_eig(E->solver, (int)nt, f->V, f->lam));
-  for (int64_t j = 0; j < nt; j++) {
-    double s = 0;
-    for (int64_t i = 0; i < nt; i++)
-      s += f->V[i + j * nt] * (E->s_y[tr[i]] - f->ybar);
-    f->u[j] = s;
   }
-  return 0;
-}
-
-static void krr_alpha(const krr_fit *f, double lambda, double *t, double *alpha) {
-  for (int64_t j = 0; j < f->nt; j++)
-    t[j] = f->u[j] / ((f->lam[j] > 0 ? f->lam[j] : 0.0) + (double)f->nt * lambda);
-  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)f->nt, (int)f->nt, 1.0, f->V, (int)f->nt, t, 1, 0.0,
-              alpha, 1);
+  for (int l = 0; l < nl; l++)
+    shift[l] = (double)nt * lambda[l];
+  return zl_solver_shifted(E->solver, (int)nt, f->V, f->r, shift, nl, f->alpha, NULL);
 }
 
 /* Sums over fold v's S rows of the fit f's squared errors (errs) and of their squares (errs4, for
  * the errors' spread) for every λ (stride 1). */
 static void krr_errors(const est *E, const double *Kss, const int64_t *tr, const krr_fit *f, int v,
-                       int64_t *idx, double *Kv, double *t, double *alpha, double *pred,
-                       double *errs, double *errs4) {
+                       int64_t *idx, double *Kv, double *pred, double *errs, double *errs4) {
   int64_t nv = s_rows(E, NULL, v, idx);
   for (int64_t j = 0; j < f->nt; j++)
     for (int64_t i = 0; i < nv; i++)
       Kv[i + j * nv] = Kss[idx[i] + tr[j] * E->ns];
   for (int l = 0; l < N_LAMBDA; l++) {
-    krr_alpha(f, lambda_at(l), t, alpha);
-    zl_krr_predict(Kv, nv, f->nt, alpha, f->ybar, pred);
+    zl_krr_predict(Kv, nv, f->nt, f->alpha + (size_t)l * f->nt, f->ybar, pred);
     double s = 0, s4 = 0;
     for (int64_t i = 0; i < nv; i++) {
       double e2 = (E->s_y[idx[i]] - pred[i]) * (E->s_y[idx[i]] - pred[i]);
@@ -685,7 +672,7 @@ static void krr_errors(const est *E, const double *Kss, const int64_t *tr, const
 
 /* Scratch of the kernel path, sized for S. */
 typedef struct {
-  double *S, *Kss, *Kv, *t, *alpha, *pred;
+  double *S, *Kss, *Kv, *pred;
   int64_t *tr, *idx;
   int *mask;
   krr_fit f;
@@ -695,15 +682,13 @@ static void krr_work_free(krr_work *w) {
   free(w->S);
   free(w->Kss);
   free(w->Kv);
-  free(w->t);
-  free(w->alpha);
   free(w->pred);
   free(w->tr);
   free(w->idx);
   free(w->mask);
   free(w->f.V);
-  free(w->f.lam);
-  free(w->f.u);
+  free(w->f.r);
+  free(w->f.alpha);
   memset(w, 0, sizeof *w);
 }
 
@@ -713,23 +698,23 @@ static int krr_work_init(est *E, krr_work *w) {
   w->S = standardised_s(E);
   w->Kss = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
   w->Kv = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
-  w->f.V = zl_malloc(ns * ns, sizeof(double), "kernel eigenvectors");
-  w->t = zl_malloc(ns, sizeof(double), "kernel scratch");
-  w->alpha = zl_malloc(ns, sizeof(double), "kernel weights");
+  w->f.V = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
+  w->f.r = zl_malloc(ns, sizeof(double), "kernel residuals");
+  w->f.alpha = zl_malloc(ns * N_LAMBDA, sizeof(double), "kernel weights");
   w->pred = zl_malloc(ns, sizeof(double), "kernel predictions");
-  w->f.lam = zl_malloc(ns, sizeof(double), "kernel eigenvalues");
-  w->f.u = zl_malloc(ns, sizeof(double), "kernel scratch");
   w->tr = zl_malloc(ns, sizeof(int64_t), "subsample rows");
   w->idx = zl_malloc(ns, sizeof(int64_t), "subsample rows");
   w->mask = zl_malloc((size_t)E->K, sizeof(int), "fold mask");
-  int ok = w->S && w->Kss && w->Kv && w->f.V && w->t && w->alpha && w->pred && w->f.lam && w->f.u &&
-           w->tr && w->idx && w->mask;
+  int ok = w->S && w->Kss && w->Kv && w->f.V && w->f.r && w->f.alpha && w->pred && w->tr &&
+           w->idx && w->mask;
   return ok ? 0 : ZL_ERR_RUNTIME;
 }
 
 /* The inner-CV table of every bandwidth on S, and tab4 beside it (krr_errors). */
 static int krr_tables(est *E, krr_work *w, const plan *p, double *tab, double *tab4) {
   int rc = 0;
+  double lambdas[N_LAMBDA];
+  lambda_grid(lambdas);
   for (int c = 0; !rc && c < N_BW; c++) {
     int mine = 0;
     for (int t = 0; t < p->n; t++)
@@ -745,10 +730,10 @@ static int krr_tables(est *E, krr_work *w, const plan *p, double *tab, double *t
           tab[tab_at(p, c, t, 0, l)] = tab[tab_at(p, c, t, 1, l)] = INFINITY;
         continue;
       }
-      rc = krr_decompose(E, w->Kss, w->tr, nt, &w->f);
+      rc = krr_solve(E, w->Kss, w->tr, nt, lambdas, N_LAMBDA, &w->f);
       for (int side = 0; !rc && side < (p->b[t] >= 0 ? 2 : 1); side++)
-        krr_errors(E, w->Kss, w->tr, &w->f, side ? p->b[t] : p->a[t], w->idx, w->Kv, w->t, w->alpha,
-                   w->pred, tab + tab_at(p, c, t, side, 0), tab4 + tab_at(p, c, t, side, 0));
+        krr_errors(E, w->Kss, w->tr, &w->f, side ? p->b[t] : p->a[t], w->idx, w->Kv, w->pred,
+                   tab + tab_at(p, c, t, side, 0), tab4 + tab_at(p, c, t, side, 0));
     }
   }
   return rc;
@@ -759,11 +744,10 @@ static int krr_fit_alpha(est *E, krr_work *w, const int *mask, int c, double lam
                          double *ybar) {
   int64_t nt = s_rows(E, mask, 0, w->tr);
   zl_krr_kernel(w->S, E->ns, w->S, E->ns, E->F, bandwidth_mult[c] * sqrt((double)E->F), w->Kss);
-  ZL_CALL(krr_decompose(E, w->Kss, w->tr, nt, &w->f));
-  krr_alpha(&w->f, lambda, w->t, w->alpha);
+  ZL_CALL(krr_solve(E, w->Kss, w->tr, nt, &lambda, 1, &w->f));
   memset(alpha, 0, sizeof(double) * (size_t)E->ns);
   for (int64_t j = 0; j < nt; j++)
-    alpha[w->tr[j]] = w->alpha[j];
+    alpha[w->tr[j]] = w->f.alpha[j];
   *ybar = w->f.ybar;
   return 0;
 }

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+#include <lapacke.h>
+
 #include "scalapack.h"
 #include "zl_error.h"
 
@@ -11,6 +14,7 @@
 struct zl_solver_s {
   int handle, ctxt, n_max;
   double *Z, *work;
+  double *A0, *lam, *tau, *d, *e, *dl, *el; /* zl_solver_shifted: A's copy, n_max each else */
   int *iwork;
   int lwork, liwork;
 };
@@ -47,8 +51,17 @@ int zl_solver_create(int n_max, zl_solver *out) {
   s->handle = Csys2blacs_handle(MPI_COMM_SELF);
   s->ctxt = s->handle;
   Cblacs_gridinit(&s->ctxt, "R", 1, 1);
-  s->Z = zl_malloc((size_t)s->n_max * (size_t)s->n_max, sizeof(double), "eigenvectors");
-  int rc = s->Z ? 0 : ZL_ERR_RUNTIME;
+  const size_t n = (size_t)s->n_max;
+  s->Z = zl_malloc(n * n, sizeof(double), "eigenvectors");
+  s->A0 = zl_malloc(n * n, sizeof(double), "system copy");
+  s->lam = zl_malloc(n, sizeof(double), "eigenvalues");
+  s->tau = zl_malloc(n, sizeof(double), "Householder scalars");
+  s->d = zl_malloc(n, sizeof(double), "tridiagonal form");
+  s->e = zl_malloc(n, sizeof(double), "tridiagonal form");
+  s->dl = zl_malloc(n, sizeof(double), "tridiagonal factor");
+  s->el = zl_malloc(n, sizeof(double), "tridiagonal factor");
+  int rc =
+      (s->Z && s->A0 && s->lam && s->tau && s->d && s->e && s->dl && s->el) ? 0 : ZL_ERR_RUNTIME;
   if (rc) {
     zl_solver_destroy(&s);
     return rc;
@@ -85,12 +98,85 @@ int zl_solver_posv(zl_solver s, int n, double *A, double *b, int *not_pd) {
   return 0;
 }
 
+/* The tridiagonal path of zl_solver_shifted: 1 when some shift leaves T + shift I not positive
+ * definite (X unfinished), else 0 with X done. */
+static int shifted_tridiagonal(zl_solver s, int n, double *A, const double *b, const double *shift,
+                               int nl, double *X, int *not_pd) {
+  int desc[9], dc[9], db[9], info = 0, one = 1, query = -1, nc = nl;
+  double lw = 0, lw2 = 0;
+  *not_pd = 0;
+  ZL_CALL(descriptor(s, n, n, desc));
+  ZL_CALL(descriptor(s, n, 1, db));
+  ZL_CALL(descriptor(s, n, nl, dc));
+  pdsytrd_("U", &n, A, &one, &one, desc, s->d, s->e, s->tau, &lw, &query, &info, 1);
+  if (!info)
+    pdormtr_("L", "U", "N", &n, &nc, A, &one, &one, desc, s->tau, X, &one, &one, dc, &lw2, &query,
+             &info, 1, 1, 1);
+  if (info) return ZL_ERR(ZL_ERR_RUNTIME, "ScaLAPACK: pdsytrd workspace query: info %d", info);
+  ZL_CALL(workspace(s, (int)(lw > lw2 ? lw : lw2) + 1, 0));
+  pdsytrd_("U", &n, A, &one, &one, desc, s->d, s->e, s->tau, s->work, &s->lwork, &info, 1);
+  if (info) return ZL_ERR(ZL_ERR_RUNTIME, "ScaLAPACK: pdsytrd of order %d: info %d", n, info);
+  /* u = Qᵀ b, kept in lam while the columns of X are solved from it. */
+  memcpy(s->lam, b, sizeof(double) * (size_t)n);
+  pdormtr_("L", "U", "T", &n, &one, A, &one, &one, desc, s->tau, s->lam, &one, &one, db, s->work,
+           &s->lwork, &info, 1, 1, 1);
+  if (info) return ZL_ERR(ZL_ERR_RUNTIME, "ScaLAPACK: pdormtr of order %d: info %d", n, info);
+  for (int l = 0; l < nl; l++) {
+    double *x = X + (size_t)l * n;
+    for (int i = 0; i < n; i++)
+      s->dl[i] = s->d[i] + shift[l];
+    /* With UPLO = 'U', PDSYTRD files A(j − 1, j) under column j: e[1..n) is T's off-diagonal. */
+    memcpy(s->el, s->e + 1, sizeof(double) * (size_t)(n - 1));
+    memcpy(x, s->lam, sizeof(double) * (size_t)n);
+    if (LAPACKE_dpttrf_work(n, s->dl, s->el) ||
+        LAPACKE_dpttrs_work(LAPACK_COL_MAJOR, n, 1, s->dl, s->el, x, n)) {
+      *not_pd = 1;
+      return 0;
+    }
+  }
+  pdormtr_("L", "U", "N", &n, &nc, A, &one, &one, desc, s->tau, X, &one, &one, dc, s->work,
+           &s->lwork, &info, 1, 1, 1);
+  if (info) return ZL_ERR(ZL_ERR_RUNTIME, "ScaLAPACK: pdormtr of order %d: info %d", n, info);
+  return 0;
+}
+
+int zl_solver_shifted(zl_solver s, int n, double *A, const double *b, const double *shift, int nl,
+                      double *X, int *clamped) {
+  if (n > s->n_max) return ZL_ERR(ZL_ERR_RUNTIME, "solver: order %d over %d", n, s->n_max);
+  for (int l = 0; l < nl; l++)
+    if (!(shift[l] > 0))
+      return ZL_ERR(ZL_ERR_RUNTIME, "solver: shift %g is not positive", shift[l]);
+  int not_pd = 0;
+  if (clamped) *clamped = 0;
+  memcpy(s->A0, A, sizeof(double) * (size_t)n * (size_t)n);
+  ZL_CALL(shifted_tridiagonal(s, n, A, b, shift, nl, X, &not_pd));
+  if (!not_pd) return 0;
+  if (clamped) *clamped = 1;
+  memcpy(A, s->A0, sizeof(double) * (size_t)n * (size_t)n);
+  ZL_CALL(zl_solver_eig(s, n, A, s->lam));
+  /* x_l = V diag(1 / (max(λ, 0) + shift)) Vᵀ b, with Vᵀ b in e. */
+  cblas_dgemv(CblasColMajor, CblasTrans, n, n, 1.0, A, n, b, 1, 0.0, s->e, 1);
+  for (int l = 0; l < nl; l++) {
+    for (int i = 0; i < n; i++)
+      s->dl[i] = s->e[i] / ((s->lam[i] > 0 ? s->lam[i] : 0.0) + shift[l]);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, n, n, 1.0, A, n, s->dl, 1, 0.0, X + (size_t)l * n, 1);
+  }
+  return 0;
+}
+
 void zl_solver_destroy(zl_solver *sp) {
   zl_solver s = *sp;
   if (!s) return;
   Cblacs_gridexit(s->ctxt);
   Cfree_blacs_system_handle(s->handle);
   free(s->Z);
+  free(s->A0);
+  free(s->lam);
+  free(s->tau);
+  free(s->d);
+  free(s->e);
+  free(s->dl);
+  free(s->el);
   free(s->work);
   free(s->iwork);
   free(s);

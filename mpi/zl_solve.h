@@ -19,6 +19,16 @@ int zl_solver_eig(zl_solver s, int n, double *A, double *lam);
  * PDPOSV. Not collective. */
 int zl_solver_posv(zl_solver s, int n, double *A, double *b, int *not_pd);
 
+/* X (n × nl, column-major) gets x_l = (A + shift[l] I)⁻¹ b for each of the nl shifts, with A
+ * symmetric positive semidefinite (n × n, column-major, upper triangle read, destroyed) and every
+ * shift > 0: a ridge path. One tridiagonal reduction A = Q T Qᵀ (PDSYTRD) serves every shift,
+ * x_l = Q (T + shift[l] I)⁻¹ Qᵀ b through LAPACK's tridiagonal LDLᵀ (dpttrf, dpttrs) and PDORMTR:
+ * a quarter of an eigendecomposition's work. Where rounding leaves some T + shift I not positive
+ * definite, every x_l comes from the eigendecomposition instead (PDSYEVD), A's eigenvalues clamped
+ * at 0. *clamped (may be NULL) = 1 then, else 0. Not collective. */
+int zl_solver_shifted(zl_solver s, int n, double *A, const double *b, const double *shift, int nl,
+                      double *X, int *clamped);
+
 void zl_solver_destroy(zl_solver *s);
 
 #endif

@@ -1,6 +1,6 @@
 /* Ridge from per-fold Grams (zl_ridgesys) against a direct LAPACK solve on the standardised
- * training rows: coefficients, the λ path through the eigendecomposition, and validation errors as
- * quadratic forms against residuals summed row by row (serial). */
+ * training rows: the system, coefficients, and validation errors as quadratic forms against
+ * residuals summed row by row (serial). */
 #include <lapacke.h>
 #include <math.h>
 #include <stdint.h>
@@ -71,10 +71,6 @@ int main(void) {
   for (int j = 0; j < D; j++)
     sd[j] = sqrt(sd[j] / n);
   const double lambdas[3] = {1e-6, 1e-2, 10.0};
-  double V[D * D], lam[D];
-  memcpy(V, r.C, sizeof V);
-  ZL_CHECK(LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', D, V, D, lam) == 0);
-  zl_ridgesys_path_prepare(&r, V);
   for (int li = 0; li < 3; li++) {
     double A[D * D] = {0}, b[D] = {0};
     for (int i = 0; i < N; i++) {
@@ -91,8 +87,13 @@ int main(void) {
     for (int j = 0; j < D; j++)
       A[j + j * D] += lambdas[li];
     ZL_CHECK(LAPACKE_dposv(LAPACK_COL_MAJOR, 'U', D, 1, A, D, b, D) == 0);
-    double w[D], coef[D + 1], gamma[2 * D2];
-    zl_ridgesys_path_solve(&r, V, lam, lambdas[li], w);
+    /* zl_ridgesys's system, solved the same way, has the same solution. */
+    double C[D * D], w[D], coef[D + 1], gamma[2 * D2];
+    memcpy(C, r.C, sizeof C);
+    memcpy(w, r.b, sizeof w);
+    for (int j = 0; j < D; j++)
+      C[j + j * D] += lambdas[li];
+    ZL_CHECK(LAPACKE_dposv(LAPACK_COL_MAJOR, 'U', D, 1, C, D, w, D) == 0);
     for (int j = 0; j < D; j++)
       ZL_CHECK_CLOSE(w[j], b[j], 1e-7);
     zl_ridgesys_coef(&r, w, c, cy, coef);
