@@ -46,7 +46,9 @@ static int bound(const double *k, int Q, double x, int strict) {
 }
 
 static double map_one(const double *k, int Q, double x) {
-  int lo = bound(k, Q, x, 0), hi = bound(k, Q, x, 1);
+  /* Past the knots below x, only a run of knots equal to x can precede the first above it: the
+   * second search is needed for ties alone. */
+  int lo = bound(k, Q, x, 0), hi = lo < Q && k[lo] == x ? bound(k, Q, x, 1) : lo;
   double pos;
   if (lo < hi)
     pos = 0.5 * (lo + hi - 1);

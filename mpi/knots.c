@@ -24,9 +24,8 @@ static double value_of(uint64_t k) {
   return d;
 }
 
-/* How many of s[0, m) (ascending) are <= k. */
-static int64_t count_le(const uint64_t *s, int64_t m, uint64_t k) {
-  int64_t lo = 0, hi = m;
+/* How many of s (ascending) are <= k, knowing that the first lo are and all from hi on are not. */
+static int64_t count_le(const uint64_t *s, int64_t lo, int64_t hi, uint64_t k) {
   while (lo < hi) {
     int64_t mid = lo + (hi - lo) / 2;
     if (s[mid] <= k)
@@ -43,17 +42,25 @@ static int order_stats(MPI_Comm comm, const uint64_t *s, int64_t m, int F, int R
                        const int64_t *rank, uint64_t *lo, int64_t *cnt) {
   const int n = F * R;
   uint64_t *hi = zl_malloc((size_t)n, sizeof(uint64_t), "bisection bounds");
-  ZL_CALL(zl_comm_agree(comm, hi ? 0 : ZL_ERR_RUNTIME));
-  for (int j = 0; j < n; j++) {
+  /* This rank's values below lo[j] (at[j]) and at or below hi[j] (to[j]): the bisection's local
+   * count always lies between, so its search narrows with the bounds (a few steps instead of
+   * log2 m once they close in: 64 rounds of it were most of the knots' time). */
+  int64_t *at = zl_malloc((size_t)n, sizeof(int64_t), "bisection counts");
+  int64_t *to = zl_malloc((size_t)n, sizeof(int64_t), "bisection counts");
+  int64_t *mine = zl_malloc((size_t)n, sizeof(int64_t), "bisection counts");
+  int rc = zl_comm_agree(comm, (hi && at && to && mine) ? 0 : ZL_ERR_RUNTIME);
+  for (int j = 0; !rc && j < n; j++) {
     lo[j] = 0;
     hi[j] = UINT64_MAX;
+    at[j] = 0;
+    to[j] = m;
   }
-  int rc = 0, open = 1;
+  int open = !rc;
   while (!rc && open) {
     for (int j = 0; j < n; j++)
-      cnt[j] = lo[j] < hi[j]
-                   ? count_le(s + (size_t)(j / R) * (size_t)m, m, lo[j] + (hi[j] - lo[j]) / 2)
-                   : 0;
+      cnt[j] = mine[j] = lo[j] < hi[j] ? count_le(s + (size_t)(j / R) * (size_t)m, at[j], to[j],
+                                                  lo[j] + (hi[j] - lo[j]) / 2)
+                                       : 0;
     int mrc = MPI_Allreduce(MPI_IN_PLACE, cnt, n, MPI_INT64_T, MPI_SUM, comm);
     if (mrc != MPI_SUCCESS) {
       rc = zl_mpi_error(mrc, "MPI_Allreduce(quantile counts)", __FILE__, __LINE__);
@@ -64,14 +71,20 @@ static int order_stats(MPI_Comm comm, const uint64_t *s, int64_t m, int F, int R
     for (int j = 0; j < n; j++) {
       if (lo[j] == hi[j]) continue;
       uint64_t mid = lo[j] + (hi[j] - lo[j]) / 2;
-      if (cnt[j] > rank[j])
+      if (cnt[j] > rank[j]) {
         hi[j] = mid;
-      else
+        to[j] = mine[j];
+      } else {
         lo[j] = mid + 1;
+        at[j] = mine[j];
+      }
       open |= lo[j] < hi[j];
     }
   }
   free(hi);
+  free(at);
+  free(to);
+  free(mine);
   return rc;
 }
 
