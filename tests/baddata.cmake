@@ -51,6 +51,25 @@ zl_baddata_error(baddata_constant_target
 zl_baddata_error(baddata_mixed_layouts "mislabelled.h5: layout differs from base.h5's" base.h5
                  mislabelled.h5)
 
+# A zoo in HDF5's pre-1.8 format (as h5py writes it by default) reads as any other; with a byte of
+# a root attribute's header flipped it crashed HDF5 1.10.8 (a segmentation fault reported by the
+# launcher): now one line and exit 1 (mpi/zoo.c, crash_guard_on). Needs no h5py.
+add_test(NAME baddata_old_format COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/old_format_zoo.sh base.h5
+                                         old.h5 old_flipped.h5 WORKING_DIRECTORY ${ZL_BAD_DIR})
+set_tests_properties(baddata_old_format PROPERTIES FIXTURES_SETUP baddata_old
+                     FIXTURES_REQUIRED baddata_zoos SKIP_RETURN_CODE 77 TIMEOUT 60)
+zl_mpi_test(baddata_old_info 2 COMMAND $<TARGET_FILE:zoolens> info ${ZL_BAD_DIR}/old.h5)
+set_tests_properties(baddata_old_info PROPERTIES FIXTURES_REQUIRED baddata_old)
+foreach(cmd info analyze)
+  set(args old_flipped.h5)
+  if(cmd STREQUAL analyze)
+    list(APPEND args --out out_old_flipped)
+  endif()
+  zl_script_test(baddata_old_flipped_${cmd} 2 ${ZL_BAD_DIR} baddata_old ${ZL_EXPECT_ERROR} 1
+                 "zoolens: old_flipped.h5: corrupt HDF5 metadata (reading it crashed)" ${launch2}
+                 $<TARGET_FILE:zoolens> ${cmd} ${args})
+endforeach()
+
 # Handled: the analysis finishes and its report says what it used.
 function(zl_baddata_report name zoo)
   zl_mpi_test(${name} 2 TIMEOUT 60 COMMAND $<TARGET_FILE:zoolens> analyze ${ZL_BAD_DIR}/${zoo}
