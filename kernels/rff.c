@@ -75,7 +75,9 @@ int zl_rff_create(int F, int D, double h, const double *mu, const double *sd, ui
 }
 
 /* Wider vectors where the machine has them: the loop below holds no fused multiply-add (AVX2 does
- * not imply FMA), so every clone computes the same bits, lane by lane. glibc's ifunc picks one. */
+ * not imply FMA), so every clone computes the same bits, lane by lane. glibc's ifunc picks one.
+ * The clones are of a static function: clang 14 names the dispatcher of an external one
+ * "<name>.ifunc", which other files cannot link against. */
 #if defined(__x86_64__) && defined(__gnu_linux__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define ZL_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
@@ -86,7 +88,7 @@ int zl_rff_create(int F, int D, double h, const double *mu, const double *sd, ui
 #endif
 
 ZL_VECTOR_CLONES
-void zl_rff_cos(double *z, size_t n, double scale) {
+static void scaled_cos(double *z, size_t n, double scale) {
   /* x = kπ + r with |r| <= π/2, so cos x = (−1)^k cos r. π comes in three parts (twice fdlibm's
    * pio2_1, pio2_2, pio2_2t): k·P1 and k·P2 are exact for |k| < 2^20, so r keeps its accuracy for
    * |x| below 10^6; larger arguments go to libm. The parity of k is found in floating point and
@@ -127,6 +129,10 @@ void zl_rff_cos(double *z, size_t n, double scale) {
     c = c1 + s * c;
     z[i] = (scale - 2.0 * scale * odd) * (1.0 + s * c);
   }
+}
+
+void zl_rff_cos(double *z, size_t n, double scale) {
+  scaled_cos(z, n, scale);
 }
 
 int zl_rff_apply(zl_rff r, const double *X, int64_t n, double *Z) {
