@@ -294,6 +294,7 @@ static int score_cv(const gathered *g, const zl_choice *choice, zl_report_result
     f->trees = choice[k].trees;
     f->depth = choice[k].depth;
     f->min_rows = choice[k].min_rows;
+    f->epochs = choice[k].epochs;
     r2[k] = f->r2;
     tau[k] = f->kendall_tau;
     rmse[k] = f->rmse;
@@ -693,6 +694,7 @@ static int run_transfer(MPI_Comm comm, const analyze_opts *o, zoo_data *a, const
     res->trees = choice.trees;
     res->depth = choice.depth;
     res->min_rows = choice.min_rows;
+    res->epochs = choice.epochs;
   }
   rc = zl_comm_agree(comm, rc);
   gathered_free(&g);

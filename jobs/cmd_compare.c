@@ -156,8 +156,8 @@ static int compare_inputs(json_t *old, json_t *new) {
 }
 
 static const char *const score_fields[] = {
-    "r2",     "r2_std",    "kendall_tau", "kendall_tau_std", "rmse",
-    "lambda", "bandwidth", "trees",       "max_depth",       "min_leaf_rows"};
+    "r2",        "r2_std", "kendall_tau", "kendall_tau_std", "rmse",  "lambda",
+    "bandwidth", "trees",  "max_depth",   "min_leaf_rows",   "epochs"};
 #define N_SCORE_FIELDS (int)(sizeof score_fields / sizeof score_fields[0])
 
 static int compare_results(json_t *old, json_t *new, double tol, int *n_matched) {

@@ -73,11 +73,14 @@ static json_t *slurm_json(void) {
   return o;
 }
 
-/* gbm's choice of trees and their shape (keys only added, as schema zoolens-report/1 allows). */
-static int add_trees(json_t *o, int trees, int depth, int min_rows) {
-  return json_object_set_new(o, "trees", json_integer(trees)) ||
-         json_object_set_new(o, "max_depth", json_integer(depth)) ||
-         json_object_set_new(o, "min_leaf_rows", json_integer(min_rows));
+/* gbm's choice of trees and their shape, dnn's of epochs, next to the others' λ and bandwidth
+ * (keys only added, as schema zoolens-report/1 allows). */
+static int add_chosen(json_t *o, int trees, int depth, int min_rows, int epochs) {
+  if (trees && (json_object_set_new(o, "trees", json_integer(trees)) ||
+                json_object_set_new(o, "max_depth", json_integer(depth)) ||
+                json_object_set_new(o, "min_leaf_rows", json_integer(min_rows))))
+    return -1;
+  return epochs ? json_object_set_new(o, "epochs", json_integer(epochs)) : 0;
 }
 
 static json_t *result_json(const zl_report_result *r) {
@@ -87,7 +90,7 @@ static json_t *result_json(const zl_report_result *r) {
     json_t *o = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o}", "fold", k, "networks", f->n,
                           "lambda", num(f->lambda), "bandwidth", num(f->bandwidth), "r2",
                           num(f->r2), "kendall_tau", num(f->kendall_tau), "rmse", num(f->rmse));
-    if (o && f->trees && add_trees(o, f->trees, f->depth, f->min_rows)) {
+    if (o && add_chosen(o, f->trees, f->depth, f->min_rows, f->epochs)) {
       json_decref(o);
       o = NULL;
     }
@@ -103,7 +106,7 @@ static json_t *result_json(const zl_report_result *r) {
       "bandwidth", num(r->bandwidth), "folds", r->folds, "networks", (json_int_t)r->networks, "r2",
       num(r->r2), "r2_std", num(r->r2_std), "kendall_tau", num(r->kendall_tau), "kendall_tau_std",
       num(r->kendall_tau_std), "rmse", num(r->rmse), "per_fold", folds);
-  if (o && r->trees && add_trees(o, r->trees, r->depth, r->min_rows)) {
+  if (o && add_chosen(o, r->trees, r->depth, r->min_rows, r->epochs)) {
     json_decref(o);
     return NULL;
   }
@@ -269,16 +272,20 @@ static void write_md_body(FILE *f, const zl_report *r) {
   }
   write_transfer(f, r);
   fprintf(f, "\n## Per fold\n\n| zoo | features | estimator | fold | networks | λ | trees (gbm: "
-             "count, depth, min. leaf rows) | R² | τ | RMSE |\n"
+             "count, depth, min. leaf rows) or epochs (dnn) | R² | τ | RMSE |\n"
              "|---|---|---|---|---|---|---|---|---|---|\n");
   for (int i = 0; i < r->n_results; i++)
     for (int k = 0; k < r->results[i].folds; k++) { /* transfer results have no folds */
       const zl_fold_score *s = &r->results[i].per_fold[k];
-      char trees[64] = "–";
-      if (s->trees) snprintf(trees, sizeof trees, "%d, %d, %d", s->trees, s->depth, s->min_rows);
-      fprintf(f, "| %s | %s | %s | %d | %d | %.3g | %s | %.4f | %.4f | %.4f |\n",
-              r->results[i].test, r->results[i].features, r->results[i].estimator, k, s->n,
-              s->lambda, trees, s->r2, s->kendall_tau, s->rmse);
+      char lambda[32] = "–", chosen[64] = "–";
+      if (isfinite(s->lambda)) snprintf(lambda, sizeof lambda, "%.3g", s->lambda);
+      if (s->trees)
+        snprintf(chosen, sizeof chosen, "%d, %d, %d", s->trees, s->depth, s->min_rows);
+      else if (s->epochs)
+        snprintf(chosen, sizeof chosen, "%d", s->epochs);
+      fprintf(f, "| %s | %s | %s | %d | %d | %s | %s | %.4f | %.4f | %.4f |\n", r->results[i].test,
+              r->results[i].features, r->results[i].estimator, k, s->n, lambda, chosen, s->r2,
+              s->kendall_tau, s->rmse);
     }
   fprintf(f,
           "\n## Inputs\n\n| file | dataset | architecture | rows | networks used | runs | dropped "

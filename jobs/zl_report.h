@@ -34,6 +34,7 @@ typedef struct {
   int n;
   double lambda, bandwidth, r2, kendall_tau, rmse; /* bandwidth: rff only, else NaN */
   int trees, depth, min_rows;                      /* gbm's choice, else 0 */
+  int epochs;                                      /* dnn's choice, else 0 */
 } zl_fold_score;
 
 typedef struct {
@@ -43,6 +44,7 @@ typedef struct {
   double lambda;    /* median of the folds' choices */
   double bandwidth; /* rff: median of the folds' choices (relative to sqrt(F)); else NaN */
   int trees, depth, min_rows; /* gbm's transfer fit (folds 0), else 0 */
+  int epochs;                 /* dnn's transfer fit (folds 0), else 0 */
   double r2, r2_std, kendall_tau, kendall_tau_std, rmse;
   zl_fold_score *per_fold; /* folds entries */
 } zl_report_result;

@@ -552,7 +552,7 @@ int zl_dnn_cv(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *rows, con
     standardiser(&j, mask, mu, mu + F, &ybar);
     predict_rows(&j, params + (size_t)s * j.P, mu, mu + F, j.t.X, j.t.fold, j.t.n, s, Xb, idx, pb,
                  ty);
-    choice[s] = (zl_choice){0};
+    choice[s] = (zl_choice){.lambda = NAN, .epochs = epochs[s]};
   }
   if (!rc) rc = zl_tiles_return(&j.t, ty, yhat);
   free(params);
@@ -587,7 +587,7 @@ int zl_dnn_transfer(MPI_Comm comm, const zl_estimate_opts *o, const zl_rows *ra,
       mask[k] = 1;
     standardiser(&j, mask, mu, mu + F, &ybar);
     predict_rows(&j, params, mu, mu + F, tb.X, tb.fold, tb.n, -2, Xb, idx, pb, ty);
-    *choice = (zl_choice){0};
+    *choice = (zl_choice){.lambda = NAN, .epochs = epochs};
     rc = zl_tiles_return(&tb, ty, yhat_b);
   }
   free(params);

@@ -390,7 +390,10 @@ static int tune(gbm_job *j, const zl_estimate_opts *o, const zl_rows *rows, int 
 }
 
 static void record(zl_choice *ch, int shape, int trees) {
-  *ch = (zl_choice){LAMBDA, 0.0, trees, shapes[shape].depth, shapes[shape].min_rows};
+  *ch = (zl_choice){.lambda = LAMBDA,
+                    .trees = trees,
+                    .depth = shapes[shape].depth,
+                    .min_rows = shapes[shape].min_rows};
 }
 
 /* The outer fits of the slots in list (n of them, all this rank runs; m[k] for list[k]): slot s

@@ -4,8 +4,9 @@
  *   inner training set;
  * - rff: each feature mapped through its exact percentiles (zl_knots, zl_qmap) so outliers do not
  *   flatten the kernel, then the Gaussian kernel. The bandwidth (and λ) is chosen by exact kernel
- *   ridge on a bounded subsample of about 512 networks; a zoo that small is fitted exactly, a larger
- *   one by ridge on random Fourier features at the chosen bandwidth, λ again from the full Grams.
+ *   ridge on a bounded subsample of about 512 networks; a zoo that small is fitted exactly, a
+ *   larger one by ridge on random Fourier features at the chosen bandwidth, λ again from the full
+ *   Grams.
  * - gbm: histogram gradient-boosted trees on exact integer histograms (zl_gbmcv.h).
  * - dnn: an MLP trained by Adam, its gradients summed exactly over tiles and ranks (zl_dnncv.h).
  * Every sum over rows is made per fixed tile of rows and combined exactly (zl_tiles, zl_xsum), and
@@ -19,7 +20,13 @@
 #include "zl_mlp.h"
 #include "zl_rows.h"
 
-typedef enum { ZL_EST_RIDGE = 0, ZL_EST_RFF = 1, ZL_EST_GBM = 2, ZL_EST_DNN = 3, ZL_N_ESTIMATORS } zl_estimator;
+typedef enum {
+  ZL_EST_RIDGE = 0,
+  ZL_EST_RFF = 1,
+  ZL_EST_GBM = 2,
+  ZL_EST_DNN = 3,
+  ZL_N_ESTIMATORS
+} zl_estimator;
 
 const char *zl_estimator_name(zl_estimator e);
 int zl_estimator_parse(const char *name, zl_estimator *e);
@@ -39,9 +46,10 @@ typedef struct {
 
 /* What a fit chose. */
 typedef struct {
-  double lambda;
+  double lambda;              /* ridge, rff; gbm: its fixed L2; dnn: NaN, it has none */
   double bandwidth;           /* rff: h relative to sqrt(F); ridge: 0 */
   int trees, depth, min_rows; /* gbm (zl_gbmcv.h): its trees and their shape; others: 0 */
+  int epochs;                 /* dnn (zl_dnncv.h): epochs of its fit; others: 0 */
 } zl_choice;
 
 /* Cross-validated held-out predictions yhat[i] for this rank's rows with fold >= 0 (X: rows->n × F,

@@ -58,6 +58,17 @@ zl_det_runs(dnn_data det_zoos ${ZL_DET_DIR}/big.h5 --features hparams --estimato
             --dnn-hidden 16 --dnn-epochs 3)
 zl_det_runs(dnn_fits det_zoos ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_DIR}/beta.h5 --features pooled
             --estimator dnn --dnn-hidden 32,32 --dnn-epochs 30)
+# report.json says what gbm and dnn chose, per fold and for transfer, as λ for ridge: gbm its trees
+# and their shape, dnn its epochs (and no λ, which it has none of).
+function(zl_det_chosen tag estimator keys)
+  add_test(NAME det_${tag}_chosen COMMAND ${ZL_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/check_scores.py
+           ${ZL_DET_DIR}/${tag}_np1/report.json chosen ${estimator} ${keys} ${ARGN})
+  set_tests_properties(det_${tag}_chosen PROPERTIES FIXTURES_REQUIRED det_${tag}_reports TIMEOUT 60)
+endfunction()
+zl_det_chosen(gbm_data gbm trees,max_depth,min_leaf_rows)
+zl_det_chosen(gbm_fits gbm trees,max_depth,min_leaf_rows)
+zl_det_chosen(dnn_data dnn epochs lambda)
+zl_det_chosen(dnn_fits dnn epochs lambda)
 if(EXISTS ${ZL_SHARED_DIR}/zoos/dev/mnist/weights.npy)
   zl_mpi_test(det_dev_import 1 COMMAND $<TARGET_FILE:zoolens> import ${ZL_SHARED_DIR}/zoos/dev/mnist
               ${ZL_DET_DIR}/dev.h5)
