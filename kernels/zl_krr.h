@@ -4,12 +4,17 @@
 #ifndef ZL_KRR_H
 #define ZL_KRR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-/* K (na × nb, column-major: K[i + j·na]) = exp(−|a_i − b_j|² / (2h²)) for the rows of A (na × F)
- * and B (nb × F), both row-major. Not collective. */
-void zl_krr_kernel(const double *A, int64_t na, const double *B, int64_t nb, int F, double h,
-                   double *K);
+/* D2 (na × nb, column-major: D2[i + j·na]) = |a_i − b_j|² for the rows of A (na × F) and B
+ * (nb × F), both row-major: every bandwidth's kernel follows from them (zl_krr_gauss). Not
+ * collective. */
+void zl_krr_sqdist(const double *A, int64_t na, const double *B, int64_t nb, int F, double *D2);
+
+/* K[i] = exp(−D2[i] / (2h²)) for i < n: the Gaussian kernel at bandwidth h of squared distances
+ * D2. K may be D2. Not collective. */
+void zl_krr_gauss(const double *D2, size_t n, double h, double *K);
 
 /* The predictions ŷ_i = ybar + Σ_t Kv[i + t·nv] α_t for nv rows from their kernel against the nt
  * training rows. Not collective. */

@@ -672,7 +672,7 @@ static void krr_errors(const est *E, const double *Kss, const int64_t *tr, const
 
 /* Scratch of the kernel path, sized for S. */
 typedef struct {
-  double *S, *Kss, *Kv, *pred;
+  double *S, *D2, *Kss, *Kv, *pred; /* D2: S's squared distances, the same for every bandwidth */
   int64_t *tr, *idx;
   int *mask;
   krr_fit f;
@@ -680,6 +680,7 @@ typedef struct {
 
 static void krr_work_free(krr_work *w) {
   free(w->S);
+  free(w->D2);
   free(w->Kss);
   free(w->Kv);
   free(w->pred);
@@ -696,6 +697,7 @@ static int krr_work_init(est *E, krr_work *w) {
   size_t ns = (size_t)E->ns + 1;
   memset(w, 0, sizeof *w);
   w->S = standardised_s(E);
+  w->D2 = zl_malloc(ns * ns, sizeof(double), "subsample distances");
   w->Kss = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
   w->Kv = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
   w->f.V = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
@@ -705,8 +707,9 @@ static int krr_work_init(est *E, krr_work *w) {
   w->tr = zl_malloc(ns, sizeof(int64_t), "subsample rows");
   w->idx = zl_malloc(ns, sizeof(int64_t), "subsample rows");
   w->mask = zl_malloc((size_t)E->K, sizeof(int), "fold mask");
-  int ok = w->S && w->Kss && w->Kv && w->f.V && w->f.r && w->f.alpha && w->pred && w->tr &&
+  int ok = w->S && w->D2 && w->Kss && w->Kv && w->f.V && w->f.r && w->f.alpha && w->pred && w->tr &&
            w->idx && w->mask;
+  if (ok) zl_krr_sqdist(w->S, E->ns, w->S, E->ns, E->F, w->D2);
   return ok ? 0 : ZL_ERR_RUNTIME;
 }
 
@@ -720,7 +723,7 @@ static int krr_tables(est *E, krr_work *w, const plan *p, double *tab, double *t
     for (int t = 0; t < p->n; t++)
       mine |= (c * p->n + t) % E->size == E->rank;
     if (!mine) continue;
-    zl_krr_kernel(w->S, E->ns, w->S, E->ns, E->F, bandwidth_mult[c] * sqrt((double)E->F), w->Kss);
+    zl_krr_gauss(w->D2, (size_t)(E->ns * E->ns), bandwidth_mult[c] * sqrt((double)E->F), w->Kss);
     for (int t = 0; !rc && t < p->n; t++) {
       if ((c * p->n + t) % E->size != E->rank) continue;
       plan_mask(p, t, w->mask);
@@ -743,7 +746,7 @@ static int krr_tables(est *E, krr_work *w, const plan *p, double *tab, double *t
 static int krr_fit_alpha(est *E, krr_work *w, const int *mask, int c, double lambda, double *alpha,
                          double *ybar) {
   int64_t nt = s_rows(E, mask, 0, w->tr);
-  zl_krr_kernel(w->S, E->ns, w->S, E->ns, E->F, bandwidth_mult[c] * sqrt((double)E->F), w->Kss);
+  zl_krr_gauss(w->D2, (size_t)(E->ns * E->ns), bandwidth_mult[c] * sqrt((double)E->F), w->Kss);
   ZL_CALL(krr_solve(E, w->Kss, w->tr, nt, &lambda, 1, &w->f));
   memset(alpha, 0, sizeof(double) * (size_t)E->ns);
   for (int64_t j = 0; j < nt; j++)
@@ -895,7 +898,8 @@ static int run(est *E, int cv, const zl_tiles *tb, double *yhat, zl_choice *choi
           if (tb->fold[i0 + i] < 0) continue;
           for (int f = 0; f < F; f++)
             sx[f] = E->sd[f] > 0 ? (tb->X[(i0 + i) * F + f] - E->mu[f]) / E->sd[f] : 0.0;
-          zl_krr_kernel(w.S, E->ns, sx, 1, F, bandwidth_mult[cand[0]] * sqrt((double)F), kx);
+          zl_krr_sqdist(w.S, E->ns, sx, 1, F, kx);
+          zl_krr_gauss(kx, (size_t)E->ns, bandwidth_mult[cand[0]] * sqrt((double)F), kx);
           double v = out[E->ns];
           for (int64_t q = 0; q < E->ns; q++)
             v += kx[q] * out[q];

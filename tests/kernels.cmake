@@ -12,6 +12,8 @@ zl_ref_test(ref_wstats)
 zl_unit_test(test_xsum)
 zl_unit_test(test_ridgesys)
 zl_unit_test(test_rffcos)
+# The exact kernel path: distances, the Gaussian kernel, predictions, by hand.
+zl_unit_test(test_krr)
 zl_unit_test(test_sort)
 # Histogram boosted trees against hand-worked splits and leaf values.
 zl_unit_test(test_gbm)
