@@ -17,6 +17,7 @@ function(zl_det_synth name)
                        FIXTURES_REQUIRED det_dir)
 endfunction()
 zl_det_synth(big --networks 17000 --seed 21)
+zl_det_synth(gamma --networks 16500 --seed 24 --dataset gamma)
 zl_det_synth(alpha --networks 300 --seed 22 --dataset alpha --target nonlinear)
 zl_det_synth(beta --networks 300 --seed 23 --dataset beta --target nonlinear)
 
@@ -45,10 +46,12 @@ function(zl_det_runs tag fixture)
 endfunction()
 zl_det_runs(synth det_zoos ${ZL_DET_DIR}/big.h5 ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_DIR}/beta.h5
             --features wstats,pooled --rff-features 64)
-# Issue 12, gbm: the 17 000-network zoo's trees grown by all ranks together, their histograms
-# summed (hparams: few features, so few bytes per sum), and the two small zoos copied to every rank
+# Issue 12, gbm: the 17 000- and 16 500-network zoos' trees grown by all ranks together, their
+# histograms summed (hparams: few features, so few bytes per sum), with transfer between them (a
+# fit stopped early on a tenth of the training runs), and the two small zoos copied to every rank
 # and their fits shared out, with transfer between them.
-zl_det_runs(gbm_data det_zoos ${ZL_DET_DIR}/big.h5 --features hparams --estimator gbm)
+zl_det_runs(gbm_data det_zoos ${ZL_DET_DIR}/big.h5 ${ZL_DET_DIR}/gamma.h5 --features hparams
+            --estimator gbm)
 zl_det_runs(gbm_fits det_zoos ${ZL_DET_DIR}/alpha.h5 ${ZL_DET_DIR}/beta.h5 --features pooled
             --estimator gbm)
 # Issue 12, dnn (small layers and few epochs: the point is the bits): the 17 000-network zoo trained
