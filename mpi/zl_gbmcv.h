@@ -2,10 +2,11 @@
  * the ranks. Each rank bins its own rows on thresholds from the exact quantiles of every used row
  * of the training zoo (zl_knots), and the trees' integer histograms and exact sums are summed
  * across the ranks, so every rank grows the same trees and the results have the same bits on any
- * rank count; rows never move. The tree shape (depth, minimum leaf rows) is chosen from a small
- * grid and the number of trees by early stopping, on the training folds only: a small zoo both by
- * inner cross-validation; a large one the shape so on a subsample, and the trees on a held-out
- * tenth of each outer fit's training runs. */
+ * rank count; a large zoo's rows never move (a small one's binned rows are copied to every rank,
+ * which then grows its own share of the fits alone). The tree shape (depth, minimum leaf rows) is
+ * chosen from a small grid and the number of trees by early stopping, on the training folds only: a
+ * small zoo both by inner cross-validation; a large one the shape so on a subsample, and the trees
+ * on a held-out tenth of each outer fit's training runs. */
 #ifndef ZL_GBMCV_H
 #define ZL_GBMCV_H
 
