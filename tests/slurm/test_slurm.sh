@@ -98,8 +98,9 @@ srun --mpi=pmix -n 2 "$zoolens" synth --networks 500 --seed 11 --out "$work/zoo.
 fast=(--features wstats --estimator ridge)
 submit analyze 0 -n 4 --overcommit --time=10 "$scripts/analyze.sbatch" zoo.h5 -- --folds 5 --seed 2 "${fast[@]}"
 [ -s "$work/zl-report-$LAST_JOB/report.json" ] || fail "analyze.sbatch wrote no $work/zl-report-$LAST_JOB/report.json"
-grep -qE "launcher: srun --mpi=pmix .*--ntasks=4 --overcommit" "$work/zl-analyze-$LAST_JOB.out" ||
-  fail "analyze.sbatch did not launch with srun --mpi=pmix --overcommit"
+grep -qE "launcher: srun --mpi=pmix --kill-on-bad-exit=1 .*--ntasks=4 --overcommit" \
+  "$work/zl-analyze-$LAST_JOB.out" ||
+  fail "analyze.sbatch did not launch with srun --mpi=pmix --kill-on-bad-exit=1 --overcommit"
 grep -q "oversubscribed=1" "$work/zl-analyze-$LAST_JOB.out" || fail "analyze.sbatch missed the oversubscription"
 
 # train-array: only with a zoolens that has 'train' and data to train on.
