@@ -10,8 +10,11 @@
 #include "zl_wstats.h"
 #include "zl_zoo.h"
 
-/* Weights held per rank at once while features are computed. */
-#define ZL_FEATURES_BLOCK_BYTES (32LL << 20)
+/* Weights held per rank at once while features are computed: small enough that the block is
+ * still in the caches when the features read it (one 210-row chunk of the paper's CNN). 32 MiB
+ * blocks went to memory and back: at 1 rank W-stats took 12.9 instead of 10.4-11.6 µs a network
+ * and reading 0.13 instead of 0.04 s for 20 000 networks. */
+#define ZL_FEATURES_BLOCK_BYTES (4LL << 20)
 
 typedef enum {
   ZL_FEAT_WSTATS = 0, /* per tensor: 5 percentiles, spread, mean (the paper's W-stats) */
