@@ -1,5 +1,6 @@
 #include "zl_comm.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,4 +109,27 @@ int zl_comm_allreduce(MPI_Comm comm, void *v, size_t n, MPI_Datatype t, MPI_Op o
     ZL_MPI(MPI_Allreduce(MPI_IN_PLACE, (char *)v + i0 * (size_t)extent,
                          (int)(n - i0 < piece ? n - i0 : piece), t, op, comm));
   return 0;
+}
+
+int zl_comm_row_layout(MPI_Comm comm, int n_mine, int *counts, int *displs, int64_t *total) {
+  ZL_MPI(MPI_Allgather(&n_mine, 1, MPI_INT, counts, 1, MPI_INT, comm));
+  int64_t at = 0;
+  for (int r = 0; r < zl_comm_size(comm); r++) {
+    displs[r] = (int)at;
+    at += counts[r];
+  }
+  if (at > INT_MAX)
+    return ZL_ERR(ZL_ERR_RUNTIME, "%lld rows exceed MPI's int counts", (long long)at);
+  *total = at;
+  return 0;
+}
+
+int zl_comm_allgather_rows(MPI_Comm comm, const void *src, int n_mine, int width, MPI_Datatype t,
+                           void *dst, const int *counts, const int *displs) {
+  MPI_Datatype row;
+  ZL_MPI(MPI_Type_contiguous(width, t, &row));
+  int g = MPI_Type_commit(&row);
+  if (g == MPI_SUCCESS) g = MPI_Allgatherv(src, n_mine, row, dst, counts, displs, row, comm);
+  MPI_Type_free(&row);
+  return g == MPI_SUCCESS ? 0 : zl_mpi_error(g, "MPI_Allgatherv(rows)", __FILE__, __LINE__);
 }

@@ -415,23 +415,11 @@ static int replicate(dnn_job *j) {
       fold[k++] = t->fold[i];
     }
   int mi = (int)m;
-  if (!rc) ZL_MPI(MPI_Allgather(&mi, 1, MPI_INT, cnt, 1, MPI_INT, j->comm));
-  for (int r = 0, total = 0; !rc && r < j->size; total += cnt[r++])
-    dis[r] = total;
-  if (!rc) {
-    MPI_Datatype row;
-    int g = MPI_Type_contiguous(F, MPI_DOUBLE, &row);
-    if (g == MPI_SUCCESS) g = MPI_Type_commit(&row);
-    if (g == MPI_SUCCESS) {
-      g = MPI_Allgatherv(X, mi, row, j->rX, cnt, dis, row, j->comm);
-      MPI_Type_free(&row);
-    }
-    if (g == MPI_SUCCESS)
-      g = MPI_Allgatherv(y, mi, MPI_DOUBLE, j->ry, cnt, dis, MPI_DOUBLE, j->comm);
-    if (g == MPI_SUCCESS)
-      g = MPI_Allgatherv(fold, mi, MPI_INT, j->gfold, cnt, dis, MPI_INT, j->comm);
-    if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allgatherv(dnn rows)", __FILE__, __LINE__);
-  }
+  int64_t total = 0;
+  if (!rc) rc = zl_comm_row_layout(j->comm, mi, cnt, dis, &total);
+  if (!rc) rc = zl_comm_allgather_rows(j->comm, X, mi, F, MPI_DOUBLE, j->rX, cnt, dis);
+  if (!rc) rc = zl_comm_allgather_rows(j->comm, y, mi, 1, MPI_DOUBLE, j->ry, cnt, dis);
+  if (!rc) rc = zl_comm_allgather_rows(j->comm, fold, mi, 1, MPI_INT, j->gfold, cnt, dis);
   j->first = 0;
   j->n = j->N;
   j->X = j->rX;
@@ -457,10 +445,9 @@ static int share_folds(dnn_job *j) {
   j->gfold = zl_malloc((size_t)j->N + 1, sizeof(int), "dnn folds");
   int rc = zl_comm_agree(j->comm, (cnt && dis && j->gfold) ? 0 : ZL_ERR_RUNTIME);
   int mi = (int)t->n;
-  if (!rc) ZL_MPI(MPI_Allgather(&mi, 1, MPI_INT, cnt, 1, MPI_INT, j->comm));
-  for (int r = 0, total = 0; !rc && r < j->size; total += cnt[r++])
-    dis[r] = total;
-  if (!rc) ZL_MPI(MPI_Allgatherv(t->fold, mi, MPI_INT, j->gfold, cnt, dis, MPI_INT, j->comm));
+  int64_t total = 0;
+  if (!rc) rc = zl_comm_row_layout(j->comm, mi, cnt, dis, &total);
+  if (!rc) rc = zl_comm_allgather_rows(j->comm, t->fold, mi, 1, MPI_INT, j->gfold, cnt, dis);
   free(cnt);
   free(dis);
   return rc;

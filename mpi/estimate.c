@@ -254,9 +254,9 @@ static int subsample(est *E) {
   for (int64_t i = 0; i < t->n; i++)
     mine += t->fold[i] >= 0 &&
             zl_hash64(E->o->seed ^ 0x53554253414d504cULL, (uint64_t)(t->first + i)) <= thr;
-  int size = E->size, m = (int)mine;
-  int *counts = zl_malloc((size_t)size, sizeof(int), "subsample counts");
-  int *displs = zl_malloc((size_t)size, sizeof(int), "subsample counts");
+  int m = (int)mine;
+  int *counts = zl_malloc((size_t)E->size, sizeof(int), "subsample counts");
+  int *displs = zl_malloc((size_t)E->size, sizeof(int), "subsample counts");
   double *in = zl_malloc((size_t)(mine + 1), sizeof(double) * (size_t)F, "subsample");
   double *y = zl_malloc((size_t)(mine + 1), sizeof(double), "subsample");
   int *fold = zl_malloc((size_t)(mine + 1), sizeof(int), "subsample");
@@ -273,15 +273,8 @@ static int subsample(est *E) {
         fold[r++] = t->fold[i];
       }
   }
-  if (!rc) {
-    int g = MPI_Allgather(&m, 1, MPI_INT, counts, 1, MPI_INT, E->comm);
-    if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allgather(subsample)", __FILE__, __LINE__);
-  }
   int64_t ns = 0;
-  for (int r = 0; !rc && r < size; r++) {
-    displs[r] = (int)ns;
-    ns += counts[r];
-  }
+  if (!rc) rc = zl_comm_row_layout(E->comm, m, counts, displs, &ns);
   /* Every rank has the same count, so this error needs no agreement. */
   if (!rc && ns == 0) rc = ZL_ERR(ZL_ERR_RUNTIME, "no network fell in the estimators' subsample");
   if (!rc) {
@@ -291,20 +284,9 @@ static int subsample(est *E) {
     E->s_fold = zl_malloc((size_t)ns + 1, sizeof(int), "subsample");
     rc = zl_comm_agree(E->comm, (E->s_in && E->s_y && E->s_fold) ? 0 : ZL_ERR_RUNTIME);
   }
-  if (!rc) {
-    MPI_Datatype row;
-    int g = MPI_Type_contiguous(F, MPI_DOUBLE, &row);
-    if (g == MPI_SUCCESS) g = MPI_Type_commit(&row);
-    if (g == MPI_SUCCESS) {
-      g = MPI_Allgatherv(in, m, row, E->s_in, counts, displs, row, E->comm);
-      MPI_Type_free(&row);
-    }
-    if (g == MPI_SUCCESS)
-      g = MPI_Allgatherv(y, m, MPI_DOUBLE, E->s_y, counts, displs, MPI_DOUBLE, E->comm);
-    if (g == MPI_SUCCESS)
-      g = MPI_Allgatherv(fold, m, MPI_INT, E->s_fold, counts, displs, MPI_INT, E->comm);
-    if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allgatherv(subsample)", __FILE__, __LINE__);
-  }
+  if (!rc) rc = zl_comm_allgather_rows(E->comm, in, m, F, MPI_DOUBLE, E->s_in, counts, displs);
+  if (!rc) rc = zl_comm_allgather_rows(E->comm, y, m, 1, MPI_DOUBLE, E->s_y, counts, displs);
+  if (!rc) rc = zl_comm_allgather_rows(E->comm, fold, m, 1, MPI_INT, E->s_fold, counts, displs);
   free(counts);
   free(displs);
   free(in);

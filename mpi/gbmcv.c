@@ -112,16 +112,10 @@ static int replicate(gbm_job *j, binned *b, int64_t first, uint64_t seed, uint64
       y[k] = b->y[i];
       fold[k++] = b->fold[i];
     }
-  int mi = (int)m, total = 0;
+  int mi = (int)m;
+  int64_t total = 0;
   binned all = {0};
-  if (!rc) {
-    int g = MPI_Allgather(&mi, 1, MPI_INT, cnt, 1, MPI_INT, j->comm);
-    if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allgather(gbm rows)", __FILE__, __LINE__);
-  }
-  for (int r = 0; !rc && r < j->size; r++) {
-    dis[r] = total;
-    total += cnt[r];
-  }
+  if (!rc) rc = zl_comm_row_layout(j->comm, mi, cnt, dis, &total);
   if (!rc) {
     all.n = total;
     all.B = zl_malloc((size_t)total + 1, (size_t)j->F, "binned features");
@@ -129,20 +123,9 @@ static int replicate(gbm_job *j, binned *b, int64_t first, uint64_t seed, uint64
     all.fold = zl_malloc((size_t)total + 1, sizeof(int), "folds");
     rc = zl_comm_agree(j->comm, (all.B && all.y && all.fold) ? 0 : ZL_ERR_RUNTIME);
   }
-  if (!rc) {
-    MPI_Datatype row;
-    int g = MPI_Type_contiguous(j->F, MPI_UINT8_T, &row);
-    if (g == MPI_SUCCESS) g = MPI_Type_commit(&row);
-    if (g == MPI_SUCCESS) {
-      g = MPI_Allgatherv(B, mi, row, all.B, cnt, dis, row, j->comm);
-      MPI_Type_free(&row);
-    }
-    if (g == MPI_SUCCESS)
-      g = MPI_Allgatherv(y, mi, MPI_DOUBLE, all.y, cnt, dis, MPI_DOUBLE, j->comm);
-    if (g == MPI_SUCCESS)
-      g = MPI_Allgatherv(fold, mi, MPI_INT, all.fold, cnt, dis, MPI_INT, j->comm);
-    if (g != MPI_SUCCESS) rc = zl_mpi_error(g, "MPI_Allgatherv(gbm rows)", __FILE__, __LINE__);
-  }
+  if (!rc) rc = zl_comm_allgather_rows(j->comm, B, mi, j->F, MPI_UINT8_T, all.B, cnt, dis);
+  if (!rc) rc = zl_comm_allgather_rows(j->comm, y, mi, 1, MPI_DOUBLE, all.y, cnt, dis);
+  if (!rc) rc = zl_comm_allgather_rows(j->comm, fold, mi, 1, MPI_INT, all.fold, cnt, dis);
   if (!rc) {
     j->offset = dis[j->rank];
     binned_free(b);

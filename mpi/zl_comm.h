@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "zl_error.h"
 
@@ -40,11 +41,21 @@ int zl_comm_init(void);
  * another rank or phase; a malformed ZL_FAULT fails on every rank. Not collective. */
 int zl_fault(MPI_Comm comm, const char *phase);
 
-/* Rank and size of comm (MPI errors are fatal there only in theory: both are checked). */
 /* In-place MPI_Allreduce of n elements of type t with op, in pieces (MPI counts are ints).
  * Collective. */
 int zl_comm_allreduce(MPI_Comm comm, void *v, size_t n, MPI_Datatype t, MPI_Op op);
 
+/* The layout of rows gathered in rank order: counts[r] = rank r's n_mine, displs[r] its first row,
+ * *total every rank's rows (at most INT_MAX). counts and displs hold a value per rank.
+ * Collective. */
+int zl_comm_row_layout(MPI_Comm comm, int n_mine, int *counts, int *displs, int64_t *total);
+
+/* Every rank's n_mine rows of width elements of type t (src) into dst on every rank, in rank order
+ * as zl_comm_row_layout laid them out. Collective. */
+int zl_comm_allgather_rows(MPI_Comm comm, const void *src, int n_mine, int width, MPI_Datatype t,
+                           void *dst, const int *counts, const int *displs);
+
+/* Rank and size of comm (MPI errors are fatal there only in theory: both are checked). */
 int zl_comm_rank(MPI_Comm comm);
 int zl_comm_size(MPI_Comm comm);
 
