@@ -36,10 +36,7 @@ a = ap.parse_args()
 hidden = tuple(int(u) for u in a.hidden.split(","))
 with h5py.File(a.zoo) as f, h5py.File(f"{a.report}/predictions.h5") as p:
     g = p[next(k for k in p if k.startswith("wstats_dnn") or k.startswith("wstats_"))]
-    sel = g["zoo"][:] == a.zoo_index
-    rows, fold, zp = g["row"][:][sel], g["fold"][:][sel], g["predicted"][:][sel]
-    o = np.argsort(rows)
-    rows, fold, zp = rows[o], fold[o], zp[o]
+    rows, fold, zp = peer.rows_folds(g, a.zoo_index, "predicted")
     X = peer.wstats(f["weights"][rows, :].astype(np.float64), peer.Layout(f))
     y = f["metrics/test_accuracy"][:][rows]
 K = fold.max() + 1

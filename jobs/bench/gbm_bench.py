@@ -34,11 +34,7 @@ def main():
     res = next(r for r in rep["results"] if r["features"] == feats and r["estimator"] == "gbm"
                and r["train"] == r["test"])
     with h5py.File(os.path.join(rep_dir, "predictions.h5"), "r") as p:
-        g = p[f"{feats}_gbm"]
-        sel = g["zoo"][:] == 0
-        rows, fold = g["row"][:][sel], g["fold"][:][sel]
-    o = np.argsort(rows)
-    rows, fold = rows[o].astype(np.int64), fold[o].astype(np.int64)
+        rows, fold = peer.rows_folds(p[f"{feats}_gbm"])
     parts = feats.split("+")
     t0 = time.perf_counter()
     X, y, _ = peer.features(zoo, rows, [s for s in peer.SETS if s in parts])

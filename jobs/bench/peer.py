@@ -38,6 +38,15 @@ BOOKKEEPING = {"random_seed", "dataset", "dnn_architecture", "epochs", "epochs_b
 COND_FLOOR = 1e-30
 
 
+def rows_folds(group, zoo_index=0, *more):
+    """Zoo zoo_index's rows in a predictions.h5 result group, ascending, with their folds (int64)
+    and the further columns named in more, in the same order."""
+    sel = group["zoo"][:] == zoo_index
+    o = np.argsort(group["row"][:][sel])
+    rows, fold = (group[c][:][sel][o].astype(np.int64) for c in ("row", "fold"))
+    return (rows, fold) + tuple(group[c][:][sel][o] for c in more)
+
+
 def wstats_cols(t):
     """W-stats of each row of t (networks x values): percentiles, population std, mean."""
     return [np.percentile(t, Q, axis=1).T, t.std(1)[:, None], t.mean(1)[:, None]]
@@ -189,11 +198,7 @@ def main():
         sys.exit(f"peer.py: feature set {bad[0]} has no peer here")
 
     with h5py.File(os.path.join(rep_dir, "predictions.h5"), "r") as p:
-        g = p[f"{combos[0]}_{results[0]['estimator']}"]
-        sel = g["zoo"][:] == 0
-        rows, fold = g["row"][:][sel], g["fold"][:][sel]
-    o = np.argsort(rows)
-    rows, fold = rows[o].astype(np.int64), fold[o].astype(np.int64)
+        rows, fold = rows_folds(p[f"{combos[0]}_{results[0]['estimator']}"])
     K = int(fold.max()) + 1
 
     X, y, tf = features(zoo, rows, wanted)
