@@ -8,6 +8,7 @@
 
 #include "zl_error.h"
 #include "zl_rng.h"
+#include "zl_vector.h"
 
 struct zl_rff_s {
   int F, D;
@@ -73,19 +74,6 @@ int zl_rff_create(int F, int D, double h, const double *mu, const double *sd, ui
   *out = r;
   return 0;
 }
-
-/* Wider vectors where the machine has them: the loop below holds no fused multiply-add (AVX2 does
- * not imply FMA), so every clone computes the same bits, lane by lane. glibc's ifunc picks one.
- * The clones are of a static function: clang 14 names the dispatcher of an external one
- * "<name>.ifunc", which other files cannot link against. */
-#if defined(__x86_64__) && defined(__gnu_linux__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define ZL_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef ZL_VECTOR_CLONES
-#define ZL_VECTOR_CLONES
-#endif
 
 ZL_VECTOR_CLONES
 static void scaled_cos(double *z, size_t n, double scale) {
