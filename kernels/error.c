@@ -1,3 +1,6 @@
+/* madvise's MADV_HUGEPAGE, which strict POSIX hides. */
+#define _DEFAULT_SOURCE
+
 #include "zl_error.h"
 
 #include <stdarg.h>
@@ -5,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static char zl_msg[ZL_ERROR_MAX];
 static char zl_where[256];
@@ -56,4 +60,21 @@ void *zl_malloc(size_t n, size_t size, const char *what) {
 
 void *zl_calloc(size_t n, size_t size, const char *what) {
   return checked(calloc(n ? n : 1, size ? size : 1), n, size, what);
+}
+
+void *zl_malloc_large(size_t n, size_t size, const char *what) {
+  size_t bytes;
+  if (zl_mul_size(n, size, &bytes, what)) return NULL;
+#ifdef MADV_HUGEPAGE
+  const size_t huge = (size_t)2 << 20;
+  if (bytes >= huge && bytes <= SIZE_MAX - huge) {
+    const size_t rounded = bytes + (huge - bytes % huge) % huge;
+    void *p = aligned_alloc(huge, rounded);
+    /* Advice only: where the kernel has no transparent huge pages it fails (EINVAL), and the
+     * array is made of ordinary pages, as from malloc. */
+    if (p) (void)madvise(p, rounded, MADV_HUGEPAGE);
+    return checked(p, n, size, what);
+  }
+#endif
+  return zl_malloc(n, size, what);
 }

@@ -190,7 +190,7 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
   for (int s = 0; !rc && s < ZL_N_FEATSETS; s++) {
     if (!want[s] || s == ZL_FEAT_HPARAMS) continue;
     out[s].F = weight_set_width(&c, (zl_featset)s);
-    out[s].X = zl_malloc((size_t)rows->n * (size_t)out[s].F, sizeof(double), "feature rows");
+    out[s].X = zl_malloc_large((size_t)rows->n * (size_t)out[s].F, sizeof(double), "feature rows");
     if (!out[s].X) rc = ZL_ERR_RUNTIME;
   }
   rc = zl_comm_agree(comm, rc);

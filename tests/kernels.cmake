@@ -1,5 +1,9 @@
 # Serial unit tests of kernels/ (no MPI): one per module.
 zl_unit_test(test_rng)
+# The allocators: overflow, out of memory, huge-page arrays. Under ASan an allocation of near
+# SIZE_MAX bytes would abort the test instead of returning NULL.
+zl_unit_test(test_error)
+set_tests_properties(test_error PROPERTIES ENVIRONMENT "ASAN_OPTIONS=allocator_may_return_null=1")
 zl_unit_test(test_wstats)
 zl_unit_test(test_metrics)
 zl_unit_test(test_folds)
