@@ -33,7 +33,7 @@ double zl_quantile_lerp(double a, double b, double t);
  * scratch holds max(size) floats; every size > 0 and the row finite. The percentiles equal
  * zl_quantiles' bit for bit; a tensor of 64 or more weights finds its quartiles through a histogram
  * of equal-width value buckets, selecting only within the few buckets that hold them (about 2x
- * faster on weights), one of 16 or fewer through a sorting network. Mean and spread are
+ * faster on weights), one of 16 or fewer by rank. Mean and spread are
  * accumulated in double (two-pass); the variance of a 1-element tensor is NaN, as numpy's ddof=1.
  * Not collective. */
 void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
