@@ -593,8 +593,8 @@ static int quartiles_by_buckets(const float *x, size_t n, float *scratch, double
   return 1;
 }
 
-void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
-                   zl_spread spread, float *scratch, double *out) {
+int zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
+                  zl_spread spread, float *scratch, double *out) {
   static const double quartiles[3] = {0.25, 0.5, 0.75};
   for (int t = 0; t < n_tensors; t++) {
     const float *x = row + offset[t];
@@ -602,8 +602,13 @@ void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const
     double *o = out + (size_t)ZL_WSTATS_PER_TENSOR * (size_t)t;
     double sum, ss;
     float min, max;
-    if (n < ZL_BUCKET_MIN_N || !quartiles_by_buckets(x, n, scratch, &sum, &min, &max, &ss, o + 1)) {
-      sum_min_max(x, n, &sum, &min, &max);
+    const int by_buckets =
+        n >= ZL_BUCKET_MIN_N && quartiles_by_buckets(x, n, scratch, &sum, &min, &max, &ss, o + 1);
+    if (!by_buckets) sum_min_max(x, n, &sum, &min, &max);
+    /* The double sum of floats is finite exactly when every weight is (no float is large enough
+     * to overflow it), which spares the row a pass of its own to find NaN and Inf. */
+    if (!isfinite(sum)) return 0;
+    if (!by_buckets) {
       ss = sum_sq_dev(x, n, sum / (double)n);
       if (min == max) {
         o[1] = o[2] = o[3] = min;
@@ -628,6 +633,7 @@ void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const
       o[5] = sqrt(ss / (double)n);
     o[6] = sum / (double)n;
   }
+  return 1;
 }
 
 int zl_all_finite(const float *x, size_t n) {

@@ -29,15 +29,16 @@ size_t zl_quantile_index(size_t n, double q);
 double zl_quantile_lerp(double a, double b, double t);
 
 /* W-stats of one network row: for tensor t (offset[t], size[t] into row), writes
- * out[7t + 0..4] = percentiles 0,25,50,75,100, out[7t+5] = spread, out[7t+6] = mean.
- * scratch holds max(size) floats; every size > 0 and the row finite. The percentiles equal
+ * out[7t + 0..4] = percentiles 0,25,50,75,100, out[7t+5] = spread, out[7t+6] = mean. Returns 1
+ * when every weight of the tensors is finite; else 0, and out is unspecified (the row is read
+ * within bounds all the same), so that a caller whose tensors cover the row needs no
+ * zl_all_finite. scratch holds max(size) floats; every size > 0. The percentiles equal
  * zl_quantiles' bit for bit; a tensor of 64 or more weights finds its quartiles through a histogram
  * of equal-width value buckets, selecting only within the few buckets that hold them (about 2x
- * faster on weights), one of 16 or fewer by rank. Mean and spread are
- * accumulated in double (two-pass); the variance of a 1-element tensor is NaN, as numpy's ddof=1.
- * Not collective. */
-void zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
-                   zl_spread spread, float *scratch, double *out);
+ * faster on weights), one of 16 or fewer by rank. Mean and spread are accumulated in double
+ * (two-pass); the variance of a 1-element tensor is NaN, as numpy's ddof=1. Not collective. */
+int zl_wstats_row(const float *row, int n_tensors, const int64_t *offset, const int64_t *size,
+                  zl_spread spread, float *scratch, double *out);
 
 /* 1 when every x[i] is finite (no NaN, no ±Inf). Not collective. */
 int zl_all_finite(const float *x, size_t n);

@@ -111,11 +111,10 @@ static int weight_set_width(const row_ctx *c, zl_featset s) {
   }
 }
 
+/* The sets other than W-stats, which weight_sets computes first: they tell whether the row is
+ * finite. */
 static int weight_set_row(row_ctx *c, zl_featset s, zl_spread spread, const float *w, double *x) {
   switch (s) {
-  case ZL_FEAT_WSTATS:
-    zl_wstats_row(w, c->T, c->offset, c->size, spread, c->scratch, x);
-    return 0;
   case ZL_FEAT_SPECTRAL:
     return zl_spectral_row(c->spec, w, c->kernel_offset, x);
   case ZL_FEAT_POOLED:
@@ -215,7 +214,12 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
       *t_read += t1 - t0;
       for (int64_t i = 0; !rc && i < cnt; i++) {
         const float *w = buf + i * P;
-        int finite = zl_all_finite(w, (size_t)P);
+        /* W-stats' tensors cover the row (zl_zoo_check_layout), so computing them also tells
+         * whether every weight is finite: no pass of its own for that (0.4 µs of 8 a network). */
+        const zl_featmat *ws = &out[ZL_FEAT_WSTATS];
+        int finite = ws->X ? zl_wstats_row(w, c.T, c.offset, c.size, spread, c.scratch,
+                                           ws->X + (lo + i) * ws->F)
+                           : zl_all_finite(w, (size_t)P);
         if (!finite) {
           rows->fold[lo + i] = -1;
           ++*local_dropped;
@@ -223,10 +227,10 @@ static int weight_sets(const zl_zoo *files, int n_files, zl_rows *rows, const in
         for (int s = 0; s < ZL_N_FEATSETS; s++) {
           if (!out[s].X || s == ZL_FEAT_HPARAMS) continue;
           double *x = out[s].X + (lo + i) * out[s].F;
-          if (finite)
-            rc = rc ? rc : weight_set_row(&c, (zl_featset)s, spread, w, x);
-          else
+          if (!finite)
             memset(x, 0, sizeof(double) * (size_t)out[s].F);
+          else if (s != ZL_FEAT_WSTATS)
+            rc = rc ? rc : weight_set_row(&c, (zl_featset)s, spread, w, x);
         }
       }
       *t_features += MPI_Wtime() - t1;
