@@ -499,8 +499,8 @@ static int window_of(const uint16_t *id, size_t j, const quartile_plan *p) {
 /* sum_sq_dev(x, n, mean) to the bit (the same lanes in the same order), and in the same pass the
  * weights of the plan's windows copied to their parts of scratch. A few percent of the weights are
  * taken: the buckets of sixteen are compared with the windows in vector registers, one
- * well-predicted branch per sixteen decides whether any is in one, and only those are visited
- * (with one lookup a weight, as the previous version did, the gather cost a quarter of W-stats).
+ * well-predicted branch per sixteen decides whether any is in one, and only those are visited (a
+ * table lookup for every weight made this gather a quarter of W-stats' time).
  * The lanes go through t each step: left in s across the branch, gcc stores them to memory every
  * step, and the additions wait on that. The small loops are unrolled so that their vectors stay in
  * registers. */
