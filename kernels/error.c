@@ -78,3 +78,9 @@ void *zl_malloc_large(size_t n, size_t size, const char *what) {
 #endif
   return zl_malloc(n, size, what);
 }
+
+void *zl_calloc_large(size_t n, size_t size, const char *what) {
+  void *p = zl_malloc_large(n, size, what);
+  if (p) memset(p, 0, n * size);
+  return p;
+}

@@ -56,7 +56,12 @@ void *zl_calloc(size_t n, size_t size, const char *what);
  * huge pages (where the system grants them on request, THP "madvise" or "always"), so filling it
  * takes one page fault per 2 MiB instead of one per 4 KiB. Page faults are dear in virtual
  * machines: W-stats' feature rows, filled from fresh 4 KiB pages, cost 1.6 µs a network (of 10)
- * on the test machine. Freed with free(). */
+ * on the test machine. Freed with free(). The advice stays with the memory: a program should fix
+ * glibc's mmap threshold at 2 MiB (mallopt, as zoolens's main does), so that such an array has a
+ * mapping of its own and does not leave huge-page advice in the heap for small allocations. */
 void *zl_malloc_large(size_t n, size_t size, const char *what);
+
+/* zl_malloc_large, zeroed. */
+void *zl_calloc_large(size_t n, size_t size, const char *what);
 
 #endif

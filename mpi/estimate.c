@@ -257,7 +257,7 @@ static int subsample(est *E) {
   int m = (int)mine;
   int *counts = zl_malloc((size_t)E->size, sizeof(int), "subsample counts");
   int *displs = zl_malloc((size_t)E->size, sizeof(int), "subsample counts");
-  double *in = zl_malloc((size_t)(mine + 1), sizeof(double) * (size_t)F, "subsample");
+  double *in = zl_malloc_large((size_t)(mine + 1), sizeof(double) * (size_t)F, "subsample");
   double *y = zl_malloc((size_t)(mine + 1), sizeof(double), "subsample");
   int *fold = zl_malloc((size_t)(mine + 1), sizeof(int), "subsample");
   int rc = zl_comm_agree(E->comm, (counts && displs && in && y && fold) ? 0 : ZL_ERR_RUNTIME);
@@ -279,7 +279,7 @@ static int subsample(est *E) {
   if (!rc && ns == 0) rc = ZL_ERR(ZL_ERR_RUNTIME, "no network fell in the estimators' subsample");
   if (!rc) {
     E->ns = ns;
-    E->s_in = zl_malloc((size_t)ns + 1, sizeof(double) * (size_t)F, "subsample");
+    E->s_in = zl_malloc_large((size_t)ns + 1, sizeof(double) * (size_t)F, "subsample");
     E->s_y = zl_malloc((size_t)ns + 1, sizeof(double), "subsample");
     E->s_fold = zl_malloc((size_t)ns + 1, sizeof(int), "subsample");
     rc = zl_comm_agree(E->comm, (E->s_in && E->s_y && E->s_fold) ? 0 : ZL_ERR_RUNTIME);
@@ -368,7 +368,7 @@ static void foldgram_free(foldgram *g) {
 /* Candidate c's shift from S, and bounds on |φ − c| (D) and |y − c_y| over every used row. */
 static int shift_and_bounds(est *E, int c, foldgram *g, double *bound, double *ybound) {
   const int F = E->F, D = g->D;
-  double *Z = zl_malloc((size_t)E->ns + 1, sizeof(double) * (size_t)D, "subsample features");
+  double *Z = zl_malloc_large((size_t)E->ns + 1, sizeof(double) * (size_t)D, "subsample features");
   int rc = zl_comm_agree(E->comm, Z ? 0 : ZL_ERR_RUNTIME);
   if (!rc) rc = zl_comm_agree(E->comm, phi(E, c, E->s_in, E->ns, Z));
   if (rc) {
@@ -423,15 +423,15 @@ static int foldgram_build(est *E, int c, foldgram *g) {
   g->D = D;
   g->K = K;
   g->c = zl_malloc((size_t)D, sizeof(double), "feature shift");
-  g->G = zl_malloc((size_t)K * D2, sizeof(double) * (size_t)D2, "per-fold Grams");
+  g->G = zl_malloc_large((size_t)K * D2, sizeof(double) * (size_t)D2, "per-fold Grams");
   double *bound = zl_malloc((size_t)D2, sizeof(double), "feature bounds");
   int *ex = zl_malloc(np, sizeof(int), "exponents");
   int *bits = zl_malloc((size_t)D2, sizeof(int), "exponents");
-  zl_xint *acc = zl_calloc((size_t)K * np, sizeof(zl_xint), "exact Grams");
-  double *rows = zl_malloc(SUB, sizeof(double) * (size_t)F, "tile rows");
-  double *Z = zl_malloc(SUB, sizeof(double) * (size_t)D, "tile features");
-  double *A = zl_malloc(SUB, sizeof(double) * (size_t)D2, "tile rows");
-  double *P = zl_malloc((size_t)K * D2, sizeof(double) * (size_t)D2, "tile Grams");
+  zl_xint *acc = zl_calloc_large((size_t)K * np, sizeof(zl_xint), "exact Grams");
+  double *rows = zl_malloc_large(SUB, sizeof(double) * (size_t)F, "tile rows");
+  double *Z = zl_malloc_large(SUB, sizeof(double) * (size_t)D, "tile features");
+  double *A = zl_malloc_large(SUB, sizeof(double) * (size_t)D2, "tile rows");
+  double *P = zl_malloc_large((size_t)K * D2, sizeof(double) * (size_t)D2, "tile Grams");
   double *yy = zl_malloc(SUB, sizeof(double), "tile targets");
   int rc = zl_comm_agree(E->comm,
                          (g->c && g->G && bound && ex && bits && acc && rows && Z && A && P && yy)
@@ -591,7 +591,8 @@ static int primal_fit(est *E, const foldgram *g, const int *mask, double lambda,
 /* S's inputs standardised (ns × F): the rows the Gaussian kernel compares. */
 static double *standardised_s(const est *E) {
   const int F = E->F;
-  double *s = zl_malloc((size_t)E->ns + 1, sizeof(double) * (size_t)F, "standardised subsample");
+  double *s =
+      zl_malloc_large((size_t)E->ns + 1, sizeof(double) * (size_t)F, "standardised subsample");
   for (int64_t i = 0; s && i < E->ns; i++)
     for (int f = 0; f < F; f++)
       s[i * F + f] = E->sd[f] > 0 ? (E->s_in[i * F + f] - E->mu[f]) / E->sd[f] : 0.0;
@@ -679,10 +680,10 @@ static int krr_work_init(est *E, krr_work *w) {
   size_t ns = (size_t)E->ns + 1;
   memset(w, 0, sizeof *w);
   w->S = standardised_s(E);
-  w->D2 = zl_malloc(ns * ns, sizeof(double), "subsample distances");
-  w->Kss = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
-  w->Kv = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
-  w->f.V = zl_malloc(ns * ns, sizeof(double), "subsample kernel");
+  w->D2 = zl_malloc_large(ns * ns, sizeof(double), "subsample distances");
+  w->Kss = zl_malloc_large(ns * ns, sizeof(double), "subsample kernel");
+  w->Kv = zl_malloc_large(ns * ns, sizeof(double), "subsample kernel");
+  w->f.V = zl_malloc_large(ns * ns, sizeof(double), "subsample kernel");
   w->f.r = zl_malloc(ns, sizeof(double), "kernel residuals");
   w->f.alpha = zl_malloc(ns * N_LAMBDA, sizeof(double), "kernel weights");
   w->pred = zl_malloc(ns, sizeof(double), "kernel predictions");
@@ -757,7 +758,7 @@ typedef struct {
 static int primal_predict(est *E, const zl_tiles *t, int c, const int *cand,
                           const double *coef_of_fold, const double *coef_all, double *yhat) {
   const int F = E->F, D = features_D(E);
-  double *Z = zl_malloc(SUB, sizeof(double) * (size_t)D, "tile features");
+  double *Z = zl_malloc_large(SUB, sizeof(double) * (size_t)D, "tile features");
   int rc = zl_comm_agree(E->comm, Z ? 0 : ZL_ERR_RUNTIME);
   /* Blocks of SUB rows bound the memory; they start at tile boundaries (each rank's first row is
    * one), so every row is mapped in the same block on any rank count. */

@@ -97,12 +97,13 @@ int zl_knots(MPI_Comm comm, int64_t n, int F, const double *X, const int *fold, 
   ZL_MPI(MPI_Allreduce(&m, &N, 1, MPI_INT64_T, MPI_SUM, comm));
   if (N == 0) return ZL_ERR(ZL_ERR_RUNTIME, "quantiles: no network to take them over");
   const int R = 2 * Q; /* the lower and upper order statistic of each quantile */
-  uint64_t *s = zl_malloc((size_t)F * (size_t)(m > 0 ? m : 1), sizeof(uint64_t), "sorted features");
+  uint64_t *s =
+      zl_malloc_large((size_t)F * (size_t)(m > 0 ? m : 1), sizeof(uint64_t), "sorted features");
   uint64_t *lo = zl_malloc((size_t)F * R, sizeof(uint64_t), "order statistics");
   int64_t *rank = zl_malloc((size_t)F * R, sizeof(int64_t), "order statistic ranks");
   int64_t *cnt = zl_malloc((size_t)F * R, sizeof(int64_t), "quantile counts");
   double *frac = zl_malloc((size_t)Q, sizeof(double), "quantile fractions");
-  uint64_t *tmp = zl_malloc((size_t)(m > 0 ? m : 1), sizeof(uint64_t), "sort scratch");
+  uint64_t *tmp = zl_malloc_large((size_t)(m > 0 ? m : 1), sizeof(uint64_t), "sort scratch");
   int rc = zl_comm_agree(comm, (s && lo && rank && cnt && frac && tmp) ? 0 : ZL_ERR_RUNTIME);
   if (!rc) {
     for (int f = 0; f < F; f++) {

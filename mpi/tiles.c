@@ -64,7 +64,7 @@ int zl_tiles_create(MPI_Comm comm, const zl_rows *rows, const double *X, int F, 
   t->n = (int64_t)t->recv_displs[size - 1] + t->recv_counts[size - 1];
   t->first = first_tile(n_tiles, size, rank) * ZL_TILE_ROWS;
   size_t m = t->n > 0 ? (size_t)t->n : 1;
-  t->X = zl_malloc(m, sizeof(double) * (size_t)(F > 0 ? F : 1), "tiled features");
+  t->X = zl_malloc_large(m, sizeof(double) * (size_t)(F > 0 ? F : 1), "tiled features");
   t->y = zl_malloc(m, sizeof(double), "tiled targets");
   t->fold = zl_malloc(m, sizeof(int), "tiled folds");
   rc = zl_comm_agree(comm, (t->X && t->y && t->fold) ? 0 : ZL_ERR_RUNTIME);

@@ -1,5 +1,6 @@
 /* zl_error (serial, 1 process): the allocators' overflow and out-of-memory messages, and
- * zl_malloc_large's arrays, huge-page backed or not, usable to their last byte. */
+ * zl_malloc_large's arrays, huge-page backed or not, usable to their last byte; zl_calloc_large's
+ * zeroed. */
 #include "zl_error.h"
 #include "zl_test.h"
 
@@ -20,6 +21,24 @@ static void check_large(void) {
   }
 }
 
+/* Zeroed even where the memory was used and freed before (the heap's, or a reused mapping). */
+static void check_large_zeroed(void) {
+  const size_t n = ((size_t)3 << 20) + 5;
+  for (int k = 0; k < 2; k++) {
+    unsigned char *dirty = zl_malloc_large(n, 1, "test array");
+    ZL_CHECK(dirty != NULL);
+    if (dirty) memset(dirty, 0xab, n);
+    free(dirty);
+    unsigned char *p = zl_calloc_large(n, 1, "test array");
+    ZL_CHECK(p != NULL);
+    size_t nonzero = 0;
+    for (size_t i = 0; p && i < n; i++)
+      nonzero += p[i] != 0;
+    ZL_CHECK(nonzero == 0);
+    free(p);
+  }
+}
+
 static void check_overflow(void) {
   zl_error_clear();
   ZL_CHECK(zl_malloc_large(SIZE_MAX / 2, 4, "feature rows") == NULL);
@@ -33,6 +52,7 @@ static void check_overflow(void) {
 
 int main(void) {
   check_large();
+  check_large_zeroed();
   check_overflow();
   return zl_test_finish();
 }
