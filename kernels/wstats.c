@@ -383,35 +383,34 @@ static size_t plan_buckets(const float *x, size_t n, bucket_map *b) {
 }
 
 /* sum_min_max, and in the time its additions take, the histogram of buckets and each weight's
- * bucket (16 bits, in idx: bytes that scratch lends, hence memcpy). */
-static void sum_min_max_count(const float *x, size_t n, bucket_map b, uint32_t *count,
-                              unsigned char *idx, double *sum, float *min, float *max) {
+ * bucket (16 bits, in id). */
+static void sum_min_max_count(const float *x, size_t n, bucket_map b, uint32_t *count, uint16_t *id,
+                              double *sum, float *min, float *max) {
   double s[4] = {0, 0, 0, 0};
   float lo[4] = {x[0], x[0], x[0], x[0]}, hi[4] = {x[0], x[0], x[0], x[0]};
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    int32_t id[4];
+    int32_t k[4];
     for (int j = 0; j < 4; j++) {
       const float v = x[i + j];
       s[j] += v;
       lo[j] = v < lo[j] ? v : lo[j];
       hi[j] = v > hi[j] ? v : hi[j];
-      id[j] = bucket_of(v, b);
+      k[j] = bucket_of(v, b);
     }
-    count[id[0]]++;
-    count[id[1]]++;
-    count[id[2]]++;
-    count[id[3]]++;
-    const uint16_t id16[4] = {(uint16_t)id[0], (uint16_t)id[1], (uint16_t)id[2], (uint16_t)id[3]};
-    memcpy(idx + 2 * i, id16, sizeof id16);
+    count[k[0]]++;
+    count[k[1]]++;
+    count[k[2]]++;
+    count[k[3]]++;
+    const uint16_t k16[4] = {(uint16_t)k[0], (uint16_t)k[1], (uint16_t)k[2], (uint16_t)k[3]};
+    memcpy(id + i, k16, sizeof k16);
   }
   for (; i < n; i++) {
     s[0] += x[i];
     lo[0] = x[i] < lo[0] ? x[i] : lo[0];
     hi[0] = x[i] > hi[0] ? x[i] : hi[0];
-    const uint16_t id = (uint16_t)bucket_of(x[i], b);
-    count[id]++;
-    memcpy(idx + 2 * i, &id, sizeof id);
+    id[i] = (uint16_t)bucket_of(x[i], b);
+    count[id[i]]++;
   }
   *sum = (s[0] + s[1]) + (s[2] + s[3]);
   for (int j = 1; j < 4; j++) {
@@ -576,12 +575,12 @@ static int quartiles_by_buckets(const float *x, size_t n, float *scratch, double
   if (!nb) return 0;
   uint32_t count[ZL_BUCKETS_MAX];
   memset(count, 0, nb * sizeof *count);
-  unsigned char *idx = (unsigned char *)(scratch + n / 2);
-  sum_min_max_count(x, n, b, count, idx, sum, min, max);
+  uint16_t *id = (uint16_t *)(scratch + n / 2);
+  sum_min_max_count(x, n, b, count, id, sum, min, max);
   quartile_plan p;
   plan_windows(count, nb, n, &p);
   if (p.start[2] + p.len[2] > n / 2) return 0;
-  *ss = sum_sq_dev_gather(x, n, *sum / (double)n, (const uint16_t *)idx, &p, scratch);
+  *ss = sum_sq_dev_gather(x, n, *sum / (double)n, id, &p, scratch);
   for (int j = 0; j < 3; j++) {
     const int w = p.win[j];
     float *a = scratch + p.start[w];

@@ -14,7 +14,9 @@
 struct zl_solver_s {
   int handle, ctxt, n_max;
   double *Z, *work;
-  double *A0, *lam, *tau, *d, *e, *dl, *el; /* zl_solver_shifted: A's copy, n_max each else */
+  /* zl_solver_shifted: A's copy; n_max each: the eigenvalues (fallback), Householder scalars, T
+   * and its factor, u = Qᵀb (or Vᵀb), a scaled u */
+  double *A0, *lam, *tau, *d, *e, *dl, *el, *u, *t;
   int *iwork;
   int lwork, liwork;
 };
@@ -60,8 +62,11 @@ int zl_solver_create(int n_max, zl_solver *out) {
   s->e = zl_malloc(n, sizeof(double), "tridiagonal form");
   s->dl = zl_malloc(n, sizeof(double), "tridiagonal factor");
   s->el = zl_malloc(n, sizeof(double), "tridiagonal factor");
-  int rc =
-      (s->Z && s->A0 && s->lam && s->tau && s->d && s->e && s->dl && s->el) ? 0 : ZL_ERR_RUNTIME;
+  s->u = zl_malloc(n, sizeof(double), "projected right-hand side");
+  s->t = zl_malloc(n, sizeof(double), "projected right-hand side");
+  int rc = (s->Z && s->A0 && s->lam && s->tau && s->d && s->e && s->dl && s->el && s->u && s->t)
+               ? 0
+               : ZL_ERR_RUNTIME;
   if (rc) {
     zl_solver_destroy(&s);
     return rc;
@@ -116,9 +121,8 @@ static int shifted_tridiagonal(zl_solver s, int n, double *A, const double *b, c
   ZL_CALL(workspace(s, (int)(lw > lw2 ? lw : lw2) + 1, 0));
   pdsytrd_("U", &n, A, &one, &one, desc, s->d, s->e, s->tau, s->work, &s->lwork, &info, 1);
   if (info) return ZL_ERR(ZL_ERR_RUNTIME, "ScaLAPACK: pdsytrd of order %d: info %d", n, info);
-  /* u = Qᵀ b, kept in lam while the columns of X are solved from it. */
-  memcpy(s->lam, b, sizeof(double) * (size_t)n);
-  pdormtr_("L", "U", "T", &n, &one, A, &one, &one, desc, s->tau, s->lam, &one, &one, db, s->work,
+  memcpy(s->u, b, sizeof(double) * (size_t)n);
+  pdormtr_("L", "U", "T", &n, &one, A, &one, &one, desc, s->tau, s->u, &one, &one, db, s->work,
            &s->lwork, &info, 1, 1, 1);
   if (info) return ZL_ERR(ZL_ERR_RUNTIME, "ScaLAPACK: pdormtr of order %d: info %d", n, info);
   for (int l = 0; l < nl; l++) {
@@ -127,7 +131,7 @@ static int shifted_tridiagonal(zl_solver s, int n, double *A, const double *b, c
       s->dl[i] = s->d[i] + shift[l];
     /* With UPLO = 'U', PDSYTRD files A(j − 1, j) under column j: e[1..n) is T's off-diagonal. */
     memcpy(s->el, s->e + 1, sizeof(double) * (size_t)(n - 1));
-    memcpy(x, s->lam, sizeof(double) * (size_t)n);
+    memcpy(x, s->u, sizeof(double) * (size_t)n);
     if (LAPACKE_dpttrf_work(n, s->dl, s->el) ||
         LAPACKE_dpttrs_work(LAPACK_COL_MAJOR, n, 1, s->dl, s->el, x, n)) {
       *not_pd = 1;
@@ -154,12 +158,12 @@ int zl_solver_shifted(zl_solver s, int n, double *A, const double *b, const doub
   if (clamped) *clamped = 1;
   memcpy(A, s->A0, sizeof(double) * (size_t)n * (size_t)n);
   ZL_CALL(zl_solver_eig(s, n, A, s->lam));
-  /* x_l = V diag(1 / (max(λ, 0) + shift)) Vᵀ b, with Vᵀ b in e. */
-  cblas_dgemv(CblasColMajor, CblasTrans, n, n, 1.0, A, n, b, 1, 0.0, s->e, 1);
+  /* x_l = V diag(1 / (max(λ, 0) + shift)) Vᵀ b. */
+  cblas_dgemv(CblasColMajor, CblasTrans, n, n, 1.0, A, n, b, 1, 0.0, s->u, 1);
   for (int l = 0; l < nl; l++) {
     for (int i = 0; i < n; i++)
-      s->dl[i] = s->e[i] / ((s->lam[i] > 0 ? s->lam[i] : 0.0) + shift[l]);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, n, n, 1.0, A, n, s->dl, 1, 0.0, X + (size_t)l * n, 1);
+      s->t[i] = s->u[i] / ((s->lam[i] > 0 ? s->lam[i] : 0.0) + shift[l]);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, n, n, 1.0, A, n, s->t, 1, 0.0, X + (size_t)l * n, 1);
   }
   return 0;
 }
@@ -177,6 +181,8 @@ void zl_solver_destroy(zl_solver *sp) {
   free(s->e);
   free(s->dl);
   free(s->el);
+  free(s->u);
+  free(s->t);
   free(s->work);
   free(s->iwork);
   free(s);
