@@ -4,7 +4,9 @@
  * file), run_id (int64), true and
  * predicted (float64), fold (int32). Rank 0 alone writes it, after gathering the rows in rank
  * order, so no collective HDF5 call can fail on one rank and leave the others waiting; it is built
- * in memory and written to "<path>.part" at commit, which renames it; a failed job removes it. */
+ * in memory and written to "<path>.part" at commit, which renames it; a failed job removes it.
+ * A group with the same rows as the first group made (the same zoos, rows, targets and folds, in
+ * the same order) holds its own "predicted" and hard links to the first group's other columns. */
 #ifndef ZL_PREDICTIONS_H
 #define ZL_PREDICTIONS_H
 

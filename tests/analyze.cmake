@@ -18,6 +18,15 @@ foreach(np 1 2 3 4)
                        FIXTURES_REQUIRED analyze_zoo)
 endforeach()
 
+# predictions.h5 alone: each group's columns in rank order; a group with the first group's rows
+# links to its columns, one with other or fewer rows has its own.
+zl_mpi_program(test_predictions)
+foreach(np 1 2 4)
+  zl_mpi_test(test_predictions_np${np} ${np} COMMAND $<TARGET_FILE:test_predictions>
+              ${ZL_ANALYZE_DIR} TIMEOUT 60)
+  set_tests_properties(test_predictions_np${np} PROPERTIES FIXTURES_REQUIRED analyze_dir)
+endforeach()
+
 zl_mpi_program(check_synth_report)
 add_test(NAME analyze_planted_signal
          COMMAND check_synth_report ${ZL_ANALYZE_DIR}/np2/report.json ${ZL_ANALYZE_DIR}/synth.h5
