@@ -161,6 +161,20 @@ int zl_predictions_create(MPI_Comm comm, const char *path, zl_predictions *out) 
   return 0;
 }
 
+/* Rank 0: *ms, a memory space of n values, and rows [off, off + n) of fs selected (none when n is
+ * 0). */
+static int select_range(zl_predictions p, hid_t fs, hsize_t off, hsize_t n, hid_t *ms,
+                        const char *what) {
+  int rc = 0;
+  ZL_H5(rc, done, *ms = H5Screate_simple(1, &n, NULL), p, what);
+  if (n)
+    ZL_H5(rc, done, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &off, NULL, &n, NULL), p, what);
+  else
+    ZL_H5(rc, done, H5Sselect_none(fs), p, what);
+done:
+  return rc;
+}
+
 /* Rank 0: appends the n values of buf to the 1-D dataset `name` in group g, creating it extendible
  * and chunked on first use (the layout the file has always had). Not collective. */
 static int append(zl_predictions p, hid_t g, const char *group, const char *name, hid_t type,
@@ -187,11 +201,7 @@ static int append(zl_predictions p, hid_t g, const char *group, const char *name
   hsize_t size = cur + n;
   ZL_H5(rc, done, H5Dset_extent(d, &size), p, what);
   ZL_H5(rc, done, fs = H5Dget_space(d), p, what);
-  ZL_H5(rc, done, ms = H5Screate_simple(1, &n, NULL), p, what);
-  if (n)
-    ZL_H5(rc, done, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &cur, NULL, &n, NULL), p, what);
-  else
-    ZL_H5(rc, done, H5Sselect_none(fs), p, what);
+  ZL_CALL_GOTO(rc, done, select_range(p, fs, cur, n, &ms, what));
   ZL_H5(rc, done, H5Dwrite(d, type, ms, fs, H5P_DEFAULT, buf), p, what);
 done:
   if (ms >= 0) H5Sclose(ms);
@@ -282,11 +292,7 @@ static int read_base(zl_predictions p, int j, hsize_t off, hsize_t n, void *buf)
   snprintf(what, sizeof what, "/%s/%s", p->groups[0].name, COL_NAME[j]);
   ZL_H5(rc, done, d = H5Dopen2(p->file, what, H5P_DEFAULT), p, what);
   ZL_H5(rc, done, fs = H5Dget_space(d), p, what);
-  ZL_H5(rc, done, ms = H5Screate_simple(1, &n, NULL), p, what);
-  if (n)
-    ZL_H5(rc, done, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &off, NULL, &n, NULL), p, what);
-  else
-    ZL_H5(rc, done, H5Sselect_none(fs), p, what);
+  ZL_CALL_GOTO(rc, done, select_range(p, fs, off, n, &ms, what));
   ZL_H5(rc, done, H5Dread(d, col_type(j), ms, fs, H5P_DEFAULT, buf), p, what);
 done:
   if (ms >= 0) H5Sclose(ms);
