@@ -94,7 +94,9 @@ JobAcctGatherType=jobacct_gather/none
 # Finished jobs, one line each (the state and exit code sacct would show without a database).
 JobCompType=jobcomp/filetxt
 JobCompLoc=/var/log/slurm/zl-test-jobcomp.log
-MinJobAge=600
+# sbatch --wait polls every 2 s, then every 8 and 32 s, unless MinJobAge / 2 <= 2 keeps it at 2 s
+# (so that a finished job cannot be purged between two polls): a job of 10 s was seen 32 s late.
+MinJobAge=5
 $node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
