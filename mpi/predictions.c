@@ -218,18 +218,21 @@ done:
 
 /* The seven columns of one add, in the order the datasets are written. */
 enum { C_ZOO, C_FILE, C_ROW, C_RUN, C_TRUE, C_PRED, C_FOLD, N_COLS };
-static const char *const COL_NAME[N_COLS] = {"zoo",  "file",      "row", "run_id",
-                                             "true", "predicted", "fold"};
-static const size_t COL_SIZE[N_COLS] = {4, 4, 8, 8, 8, 8, 4};
+static const struct {
+  const char *name;
+  size_t size;
+  int is_int; /* int32 or int64 by size; else float64 */
+} COL[N_COLS] = {{"zoo", 4, 1},  {"file", 4, 1},      {"row", 8, 1}, {"run_id", 8, 1},
+                 {"true", 8, 0}, {"predicted", 8, 0}, {"fold", 4, 1}};
 
 static hid_t col_type(int j) {
-  return COL_SIZE[j] == 4             ? H5T_NATIVE_INT32
-         : (j == C_ROW || j == C_RUN) ? H5T_NATIVE_INT64
-                                      : H5T_NATIVE_DOUBLE;
+  return !COL[j].is_int     ? H5T_NATIVE_DOUBLE
+         : COL[j].size == 4 ? H5T_NATIVE_INT32
+                            : H5T_NATIVE_INT64;
 }
 
 static MPI_Datatype col_mpi_type(int j) {
-  return COL_SIZE[j] == 4 ? MPI_INT32_T : (j == C_ROW || j == C_RUN) ? MPI_INT64_T : MPI_DOUBLE;
+  return !COL[j].is_int ? MPI_DOUBLE : COL[j].size == 4 ? MPI_INT32_T : MPI_INT64_T;
 }
 
 typedef struct {
@@ -245,7 +248,7 @@ static void columns_free(columns *c) {
 static int columns_alloc(columns *c, size_t n) {
   int rc = 0;
   for (int j = 0; j < N_COLS; j++)
-    if (!(c->v[j] = zl_malloc(n ? n : 1, COL_SIZE[j], "prediction columns"))) rc = ZL_ERR_RUNTIME;
+    if (!(c->v[j] = zl_malloc(n ? n : 1, COL[j].size, "prediction columns"))) rc = ZL_ERR_RUNTIME;
   return rc;
 }
 
@@ -257,9 +260,9 @@ static int columns_alloc(columns *c, size_t n) {
  * a result after the first, not 44 (10⁷ networks and the default 8 results: 1.0 GB, not 3.5 GB).
  * A group whose rows differ copies the base's columns so far and goes on with its own. */
 struct group_state {
-  char name[160];
-  hsize_t n; /* rows added */
-  int own;   /* has columns of its own */
+  char name[160]; /* with a column's name, paths fit the 400 bytes read_base and link_shared use */
+  hsize_t n;      /* rows added */
+  int own;        /* has columns of its own */
 };
 
 static int open_group(zl_predictions p, const char *group, hid_t *g) {
@@ -289,7 +292,7 @@ static int read_base(zl_predictions p, int j, hsize_t off, hsize_t n, void *buf)
   int rc = 0;
   hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
   char what[400];
-  snprintf(what, sizeof what, "/%s/%s", p->groups[0].name, COL_NAME[j]);
+  snprintf(what, sizeof what, "/%s/%s", p->groups[0].name, COL[j].name);
   ZL_H5(rc, done, d = H5Dopen2(p->file, what, H5P_DEFAULT), p, what);
   ZL_H5(rc, done, fs = H5Dget_space(d), p, what);
   ZL_CALL_GOTO(rc, done, select_range(p, fs, off, n, &ms, what));
@@ -311,7 +314,7 @@ static int base_matches(zl_predictions p, hsize_t off, const columns *c, hsize_t
   for (int j = 0; !rc && *same && j < N_COLS; j++) {
     if (j == C_PRED) continue;
     rc = read_base(p, j, off, n, buf);
-    if (!rc) *same = !memcmp(buf, c->v[j], (size_t)n * COL_SIZE[j]);
+    if (!rc) *same = !memcmp(buf, c->v[j], (size_t)n * COL[j].size);
   }
   free(buf);
   return rc;
@@ -326,7 +329,7 @@ static int copy_base(zl_predictions p, struct group_state *s) {
   for (int j = 0; !rc && j < N_COLS; j++) {
     if (j == C_PRED) continue;
     rc = read_base(p, j, 0, s->n, buf);
-    if (!rc) rc = append(p, g, s->name, COL_NAME[j], col_type(j), buf, s->n);
+    if (!rc) rc = append(p, g, s->name, COL[j].name, col_type(j), buf, s->n);
   }
   rc = close_group(p, s->name, g, rc);
   if (!rc) s->own = 1;
@@ -370,7 +373,7 @@ static int write_group(zl_predictions p, const char *group, const columns *c, hs
   hid_t g = H5I_INVALID_HID;
   if (!rc) rc = open_group(p, group, &g);
   for (int j = 0; !rc && j < N_COLS; j++)
-    if (s->own || j == C_PRED) rc = append(p, g, group, COL_NAME[j], col_type(j), c->v[j], n);
+    if (s->own || j == C_PRED) rc = append(p, g, group, COL[j].name, col_type(j), c->v[j], n);
   rc = close_group(p, group, g, rc);
   if (!rc) s->n += n;
   return rc;
@@ -390,8 +393,8 @@ static int link_shared(zl_predictions p) {
     for (int j = 0; !rc && j < N_COLS; j++) {
       if (j == C_PRED) continue;
       char from[400], to[400];
-      snprintf(from, sizeof from, "/%s/%s", p->groups[0].name, COL_NAME[j]);
-      snprintf(to, sizeof to, "/%s/%s", s->name, COL_NAME[j]);
+      snprintf(from, sizeof from, "/%s/%s", p->groups[0].name, COL[j].name);
+      snprintf(to, sizeof to, "/%s/%s", s->name, COL[j].name);
       ZL_H5(rc, done, H5Lcreate_hard(p->file, from, p->file, to, H5P_DEFAULT, H5P_DEFAULT), p, to);
     }
   }

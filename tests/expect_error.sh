@@ -9,8 +9,8 @@ want=$2
 shift 2
 err=$(mktemp)
 # Every rank exits by itself here, yet Open MPI's launcher, on a non-zero exit, waits its
-# SIGTERM-to-SIGKILL grace (1 s by default) before it ends: a second of sleep per test, and 54
-# of them. The fault and kill tests keep the default a user has.
+# SIGTERM-to-SIGKILL grace (1 s by default) before it ends: a second of sleep per bad-input
+# test. The fault and kill tests keep the default a user has.
 OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-0} "$@" >/dev/null 2>"$err"
 got=$?
 lines=$(grep '^zoolens: ' "$err")

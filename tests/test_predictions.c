@@ -1,13 +1,15 @@
 /* predictions.h5 (mpi/predictions.c): every group holds its own rows' values in rank order, and a
  * group added with the same rows as the first group shares that group's six columns (hard links:
  * one object, two links) while a group whose rows differ, or that has fewer, has its own copies.
- * Read back with HDF5 on rank 0; ctest runs it at 1, 2 and 4 ranks. usage: test_predictions DIR */
+ * Read back with HDF5 on rank 0; a group name too long for the file is refused with its exact
+ * message. ctest runs it at 1, 2 and 4 ranks. usage: test_predictions DIR */
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zl_comm.h"
 #include "zl_predictions.h"
@@ -158,5 +160,21 @@ int main(int argc, char **argv) {
     ZL_CHECK(rc[2] == 1 && rc[3] == 1 && rc[4] == 1);
     ZL_CHECK(H5Fclose(f) >= 0);
   }
+  /* A group name past 159 bytes is refused on every rank, and the failed file is removed. */
+  char part[4300], longname[200], want[4600];
+  snprintf(part, sizeof part, "%s.part", path);
+  memset(longname, 'g', 160);
+  longname[160] = '\0';
+  snprintf(want, sizeof want, "%s: group name '%s' is too long", part, longname);
+  ZL_CHECK(zl_predictions_create(MPI_COMM_WORLD, path, &p) == 0);
+  zl_rows rows;
+  make_rows(0, rank, &rows);
+  double yhat[ROWS] = {0};
+  ZL_CHECK(zl_predictions_add(p, longname, 0, &rows, yhat) == ZL_ERR_RUNTIME);
+  ZL_CHECK(!strcmp(zl_error_message(), want));
+  free_rows(&rows);
+  zl_predictions_destroy(&p);
+  MPI_Barrier(MPI_COMM_WORLD);
+  ZL_CHECK(access(part, F_OK) != 0);
   return zl_test_finish_mpi();
 }
